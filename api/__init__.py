@@ -1,0 +1,9 @@
+"""The JSON API, `/api/v1`: the stable contract integrators rely on."""
+
+from fastapi import APIRouter
+
+from api import groups, municipalities
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(groups.router)
+router.include_router(municipalities.router)

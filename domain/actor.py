@@ -1,0 +1,55 @@
+"""Who is acting: loaded once per request with its memberships, so checks are set look-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models import MemberRole, Membership, User, UserStatus
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None = None
+    name: str = ""
+    is_coordinator: bool = False
+    active: bool = False
+    roles: dict[int, MemberRole] = field(default_factory=dict)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None and self.active
+
+    def is_member(self, group_id: int | None) -> bool:
+        return self.signed_in and group_id in self.roles
+
+    def is_lead(self, group_id: int | None) -> bool:
+        return (
+            self.signed_in and group_id is not None and self.roles.get(group_id) is MemberRole.LEAD
+        )
+
+    @property
+    def member_group_ids(self) -> frozenset[int]:
+        return frozenset(self.roles) if self.signed_in else frozenset()
+
+
+ANONYMOUS = Actor()
+SYSTEM = Actor(user_id=0, name="system", is_coordinator=True, active=True)
+"""The CLI and seeding act as SYSTEM: the operator at the console runs the installation."""
+
+
+def load_actor(session: Session, user_id: int) -> Actor:
+    user = session.get(User, user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        return ANONYMOUS
+    rows = session.exec(
+        select(Membership.group_id, Membership.role).where(Membership.user_id == user_id)
+    ).all()
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        is_coordinator=user.is_coordinator,
+        active=True,
+        roles={group_id: MemberRole(role) for group_id, role in rows},
+    )

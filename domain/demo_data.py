@@ -1,0 +1,1147 @@
+"""Demo data for erfa: the Bergslagen municipalities, themes, Agenda 2030 goals, ERFA groups,
+officials, discussions and shared resources.
+
+Pure data, used to seed a demo installation (`erfa serve --demo`). Identifiers are English,
+content is Swedish as the officials would write it. Officials are referenced by email,
+municipalities and groups by slug, goals by number; a post's `reply_to` is the index of an
+earlier post in the same thread.
+"""
+
+from typing import Any
+
+# The member municipalities of 2018.
+MUNICIPALITIES: list[dict[str, Any]] = [
+    {"slug": "avesta", "name": "Avesta", "county": "Dalarnas län", "email_domain": "avesta.se"},
+    {
+        "slug": "borlange",
+        "name": "Borlänge",
+        "county": "Dalarnas län",
+        "email_domain": "borlange.se",
+    },
+    {
+        "slug": "hedemora",
+        "name": "Hedemora",
+        "county": "Dalarnas län",
+        "email_domain": "hedemora.se",
+    },
+    {"slug": "ludvika", "name": "Ludvika", "county": "Dalarnas län", "email_domain": "ludvika.se"},
+    {
+        "slug": "fagersta",
+        "name": "Fagersta",
+        "county": "Västmanlands län",
+        "email_domain": "fagersta.se",
+    },
+    {
+        "slug": "norberg",
+        "name": "Norberg",
+        "county": "Västmanlands län",
+        "email_domain": "norberg.se",
+    },
+    {
+        "slug": "lindesberg",
+        "name": "Lindesberg",
+        "county": "Örebro län",
+        "email_domain": "lindesberg.se",
+    },
+    {"slug": "nora", "name": "Nora", "county": "Örebro län", "email_domain": "nora.se"},
+    {
+        "slug": "filipstad",
+        "name": "Filipstad",
+        "county": "Värmlands län",
+        "email_domain": "filipstad.se",
+    },
+    {
+        "slug": "storfors",
+        "name": "Storfors",
+        "county": "Värmlands län",
+        "email_domain": "storfors.se",
+    },
+]
+
+# The yearly themes chosen by the working group.
+THEMES: list[dict[str, Any]] = [
+    {
+        "slug": "integration",
+        "name": "Integration",
+        "year_start": 2016,
+        "year_end": 2016,
+        "description": (
+            "Temaåret 2016 handlade om mottagande och etablering av nyanlända. Grupperna delade "
+            "erfarenheter av språkträning, praktik och samhällsorientering."
+        ),
+    },
+    {
+        "slug": "social-hallbarhet",
+        "name": "Social hållbarhet",
+        "year_start": 2017,
+        "year_end": 2017,
+        "description": (
+            "Temaåret 2017 lyfte jämlik hälsa, delaktighet och trygghet. Fokus låg på hur "
+            "kommunerna kan minska skillnaderna i livsvillkor mellan olika grupper."
+        ),
+    },
+    {
+        "slug": "attraktivitet",
+        "name": "Attraktivitet",
+        "year_start": 2018,
+        "year_end": 2019,
+        "description": (
+            "Temat för 2018–2019 handlar om hur Bergslagens kommuner blir platser där människor "
+            "vill bo, arbeta och stanna. Det rymmer allt från inflyttarservice och boende till "
+            "bilden av Bergslagen utåt."
+        ),
+    },
+]
+
+# The 17 UN Agenda 2030 goals, official Swedish and English short names.
+GOALS: list[dict[str, Any]] = [
+    {"number": 1, "name_sv": "Ingen fattigdom", "name_en": "No poverty"},
+    {"number": 2, "name_sv": "Ingen hunger", "name_en": "Zero hunger"},
+    {"number": 3, "name_sv": "Hälsa och välbefinnande", "name_en": "Good health and well-being"},
+    {"number": 4, "name_sv": "God utbildning för alla", "name_en": "Quality education"},
+    {"number": 5, "name_sv": "Jämställdhet", "name_en": "Gender equality"},
+    {
+        "number": 6,
+        "name_sv": "Rent vatten och sanitet för alla",
+        "name_en": "Clean water and sanitation",
+    },
+    {"number": 7, "name_sv": "Hållbar energi för alla", "name_en": "Affordable and clean energy"},
+    {
+        "number": 8,
+        "name_sv": "Anständiga arbetsvillkor och ekonomisk tillväxt",
+        "name_en": "Decent work and economic growth",
+    },
+    {
+        "number": 9,
+        "name_sv": "Hållbar industri, innovationer och infrastruktur",
+        "name_en": "Industry, innovation and infrastructure",
+    },
+    {"number": 10, "name_sv": "Minskad ojämlikhet", "name_en": "Reduced inequalities"},
+    {
+        "number": 11,
+        "name_sv": "Hållbara städer och samhällen",
+        "name_en": "Sustainable cities and communities",
+    },
+    {
+        "number": 12,
+        "name_sv": "Hållbar konsumtion och produktion",
+        "name_en": "Responsible consumption and production",
+    },
+    {"number": 13, "name_sv": "Bekämpa klimatförändringarna", "name_en": "Climate action"},
+    {"number": 14, "name_sv": "Hav och marina resurser", "name_en": "Life below water"},
+    {"number": 15, "name_sv": "Ekosystem och biologisk mångfald", "name_en": "Life on land"},
+    {
+        "number": 16,
+        "name_sv": "Fredliga och inkluderande samhällen",
+        "name_en": "Peace, justice and strong institutions",
+    },
+    {
+        "number": 17,
+        "name_sv": "Genomförande och globalt partnerskap",
+        "name_en": "Partnerships for the goals",
+    },
+]
+
+# The ERFA groups: five open focus-area groups and the closed steering group.
+GROUPS: list[dict[str, Any]] = [
+    {
+        "slug": "ungdom",
+        "name": "Ungdom",
+        "focus_area": "youth",
+        "visibility": "open",
+        "description": (
+            "För oss som arbetar med ungas fritid, inflytande och hälsa. Här delar vi erfarenheter "
+            "av ungdomsråd, fritidsgårdar, feriepraktik och uppsökande arbete."
+        ),
+        "goals": [3, 4, 10, 16],
+    },
+    {
+        "slug": "attraktionskraft",
+        "name": "Attraktionskraft",
+        "focus_area": "attractiveness",
+        "visibility": "open",
+        "description": (
+            "Hur blir Bergslagen en plats där fler vill bo och stanna? Gruppen samlar "
+            "näringslivsutvecklare, inflyttarlotsar och samhällsplanerare kring inflyttning, "
+            "kompetensförsörjning och platsutveckling."
+        ),
+        "goals": [8, 11],
+    },
+    {
+        "slug": "kommunikation",
+        "name": "Kommunikation",
+        "focus_area": "communication",
+        "visibility": "open",
+        "description": (
+            "Gruppen för kommunikatörer och webbredaktörer i Bergslagskommunerna. Vi utbyter "
+            "erfarenheter av invånardialog, kriskommunikation, tillgänglighet och platsvarumärke."
+        ),
+        "goals": [16, 17],
+    },
+    {
+        "slug": "mangfald",
+        "name": "Mångfald",
+        "focus_area": "diversity",
+        "visibility": "open",
+        "description": (
+            "Här diskuterar vi mottagande, etablering och inkludering av nyanlända och andra "
+            "grupper som riskerar utanförskap. Gruppen bygger vidare på arbetet från temaåret "
+            "Integration 2016."
+        ),
+        "goals": [8, 10, 16],
+    },
+    {
+        "slug": "jamstalldhet",
+        "name": "Jämställdhet",
+        "focus_area": "equality",
+        "visibility": "open",
+        "description": (
+            "För strateger, HR och verksamhetsansvariga som arbetar med jämställdhetsintegrering. "
+            "Vi delar metoder för jämställdhetsanalys, könsuppdelad statistik och jämställd "
+            "fördelning av resurser."
+        ),
+        "goals": [5, 10],
+    },
+    {
+        "slug": "styrgrupp",
+        "name": "Styrgrupp",
+        "focus_area": "other",
+        "visibility": "closed",
+        "description": (
+            "Styrgruppen består av ledarna för ERFA-grupperna och Bergslagsakademiens "
+            "processledare. Här planerar vi teman, seminarier och den årliga konferensen "
+            "Bergslagen 2030."
+        ),
+        "goals": [17],
+    },
+]
+
+# Demo officials; `groups` maps a group slug to the role "lead" or "member".
+OFFICIALS: list[dict[str, Any]] = [
+    {
+        "email": "anna.lindqvist@ludvika.se",
+        "name": "Anna Lindqvist",
+        "title": "Processledare, Bergslagsakademien",
+        "municipality": "ludvika",
+        "coordinator": True,
+        "locale": "sv",
+        "groups": {"styrgrupp": "lead"},
+    },
+    {
+        "email": "johan.eriksson@hedemora.se",
+        "name": "Johan Eriksson",
+        "title": "Ungdomssamordnare",
+        "municipality": "hedemora",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"ungdom": "lead", "styrgrupp": "member"},
+    },
+    {
+        "email": "maria.oberg@fagersta.se",
+        "name": "Maria Öberg",
+        "title": "Näringslivsutvecklare",
+        "municipality": "fagersta",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"attraktionskraft": "lead", "styrgrupp": "member"},
+    },
+    {
+        "email": "per.akesson@borlange.se",
+        "name": "Per Åkesson",
+        "title": "Kommunikationschef",
+        "municipality": "borlange",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"kommunikation": "lead", "styrgrupp": "member"},
+    },
+    {
+        "email": "amira.hassan@avesta.se",
+        "name": "Amira Hassan",
+        "title": "Integrationssamordnare",
+        "municipality": "avesta",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"mangfald": "lead", "styrgrupp": "member"},
+    },
+    {
+        "email": "sofia.bergstrom@lindesberg.se",
+        "name": "Sofia Bergström",
+        "title": "Jämställdhetsstrateg",
+        "municipality": "lindesberg",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"jamstalldhet": "lead", "styrgrupp": "member"},
+    },
+    {
+        "email": "emma.karlsson@norberg.se",
+        "name": "Emma Karlsson",
+        "title": "Fritidskonsulent",
+        "municipality": "norberg",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"ungdom": "member", "jamstalldhet": "member"},
+    },
+    {
+        "email": "mikael.nystrom@storfors.se",
+        "name": "Mikael Nyström",
+        "title": "Fritidschef",
+        "municipality": "storfors",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"ungdom": "member", "attraktionskraft": "member"},
+    },
+    {
+        "email": "linnea.hakansson@nora.se",
+        "name": "Linnea Håkansson",
+        "title": "Folkhälsostrateg",
+        "municipality": "nora",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"ungdom": "member", "jamstalldhet": "member"},
+    },
+    {
+        "email": "erik.lundgren@filipstad.se",
+        "name": "Erik Lundgren",
+        "title": "Samhällsutvecklare",
+        "municipality": "filipstad",
+        "coordinator": False,
+        "locale": "en",
+        "groups": {"attraktionskraft": "member", "kommunikation": "member"},
+    },
+    {
+        "email": "helena.sjoberg@ludvika.se",
+        "name": "Helena Sjöberg",
+        "title": "Inflyttarlots",
+        "municipality": "ludvika",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"attraktionskraft": "member", "kommunikation": "member"},
+    },
+    {
+        "email": "tomas.wallin@hedemora.se",
+        "name": "Tomas Wallin",
+        "title": "Kommunikatör",
+        "municipality": "hedemora",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"kommunikation": "member"},
+    },
+    {
+        "email": "jenny.forsberg@avesta.se",
+        "name": "Jenny Forsberg",
+        "title": "Webbredaktör",
+        "municipality": "avesta",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"kommunikation": "member", "mangfald": "member"},
+    },
+    {
+        "email": "ahmad.rahimi@lindesberg.se",
+        "name": "Ahmad Rahimi",
+        "title": "Arbetsmarknadskonsulent",
+        "municipality": "lindesberg",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"mangfald": "member"},
+    },
+    {
+        "email": "malin.ekstrom@fagersta.se",
+        "name": "Malin Ekström",
+        "title": "Biblioteksutvecklare",
+        "municipality": "fagersta",
+        "coordinator": False,
+        "locale": "en",
+        "groups": {"mangfald": "member"},
+    },
+    {
+        "email": "fredrik.holm@nora.se",
+        "name": "Fredrik Holm",
+        "title": "HR-strateg",
+        "municipality": "nora",
+        "coordinator": False,
+        "locale": "sv",
+        "groups": {"jamstalldhet": "member"},
+    },
+]
+
+# Discussions; `reply_to` is None or the index of an earlier post in the thread.
+THREADS: list[dict[str, Any]] = [
+    {
+        "group": "ungdom",
+        "title": "Välkommen till ERFA-gruppen Ungdom – läs detta först",
+        "goals": [3, 4],
+        "pinned": True,
+        "locked": False,
+        "posts": [
+            {
+                "author": "johan.eriksson@hedemora.se",
+                "body": (
+                    "Hej och välkommen! Den här gruppen är till för oss som arbetar med ungas "
+                    "fritid, inflytande och hälsa i Bergslagskommunerna.\n\n"
+                    "Några enkla spelregler:\n\n"
+                    "- Berätta gärna kort om din roll när du startar din första tråd.\n"
+                    "- Dela **underlag och siffror**, men aldrig personuppgifter om enskilda "
+                    "ungdomar.\n"
+                    "- Lägg färdiga modeller och verktyg under Resurser, så hittar andra kommuner "
+                    "dem.\n"
+                    "- Håll god ton, vi är här för att lära av varandra.\n\n"
+                    "Vi träffas fysiskt fyra gånger per år. Nästa träff är i Norberg den 14 mars."
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "emma.karlsson@norberg.se",
+                "body": (
+                    "Tack Johan! Vi är gärna värdar i Norberg. Vi bokar sammanträdesrummet i "
+                    "kommunhuset och bjuder på lunch, så meddela mig eventuell specialkost senast "
+                    "en vecka innan."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "ungdom",
+        "title": "Hur når ni unga som aldrig kommer till fritidsgården?",
+        "goals": [3, 10],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "linnea.hakansson@nora.se",
+                "body": (
+                    "I vår LUPP-enkät svarade ungefär 70 procent av högstadieeleverna i Nora att "
+                    "de aldrig besöker fritidsgården. Samtidigt är det bland just dem vi ser mest "
+                    "psykisk ohälsa och ensamhet.\n\n"
+                    "Hur gör ni för att nå de unga som inte söker sig till de öppna "
+                    "verksamheterna? Har någon provat uppsökande arbete eller aktiviteter under "
+                    "skoltid?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "mikael.nystrom@storfors.se",
+                "body": (
+                    "I Storfors började vi förra hösten med **fritidsgården på lunchrasten**: två "
+                    "fritidsledare finns i skolans matsal och uppehållsrum tre dagar i veckan. Det "
+                    "kostar oss ungefär 0,4 tjänst.\n\n"
+                    "Efter en termin hade vi 35 nya besökare på kvällarna, de flesta tjejer i "
+                    "årskurs 7. Det viktigaste var nog att personalen blev kända ansikten innan de "
+                    "bjöd in till något."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "johan.eriksson@hedemora.se",
+                "body": (
+                    "> Det viktigaste var nog att personalen blev kända ansikten innan de bjöd in "
+                    "till något.\n\n"
+                    "Det känner jag igen. I Hedemora fick vi samma effekt när ungdomsrådet själva "
+                    "fick planera tre kvällar per termin. Fler kom för att kompisar stod som "
+                    "arrangörer, inte för att vi annonserade mer. Mikael, hur fick ni med "
+                    "skolledningen på att ni är där på skoltid?"
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "mikael.nystrom@storfors.se",
+                "body": (
+                    "Rektorn ser det som en del av trygghetsarbetet på rasterna, så vi har en "
+                    "skriftlig överenskommelse som ses över varje läsår. Jag lägger upp den här i "
+                    "gruppen."
+                ),
+                "reply_to": 2,
+            },
+            {
+                "author": "emma.karlsson@norberg.se",
+                "body": (
+                    "Vi i Norberg har testat att ha öppet på lördagar i stället för fredagar, "
+                    "efter önskemål från tjejerna i årskurs 8. Det lockade en ny grupp, men vi "
+                    "tappade några av de äldre killarna. Ingen lösning passar alla, tyvärr."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "attraktionskraft",
+        "title": "Inflyttarservice – hur mäter ni effekten?",
+        "goals": [8, 11],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "helena.sjoberg@ludvika.se",
+                "body": (
+                    "Vi har haft inflyttarservice i Ludvika sedan 2017 och får nu frågan från "
+                    "kommunstyrelsen vad den faktiskt ger. Vi räknar antalet kontakter (cirka 240 "
+                    "hushåll förra året), men det säger inget om vilka som stannar.\n\n"
+                    "Hur följer ni upp? Mäter någon hur många som bor kvar efter två eller tre år?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "maria.oberg@fagersta.se",
+                "body": (
+                    "I Fagersta skickar vi en kort enkät till alla vi har haft kontakt med, tolv "
+                    "månader efter inflyttningen. Svarsfrekvensen ligger runt 45 procent.\n\n"
+                    "Det som sticker ut är att **den medflyttandes jobb** avgör mer än bostaden. "
+                    "Vi har därför börjat samarbeta med de största arbetsgivarna kring "
+                    "partnerservice."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "erik.lundgren@filipstad.se",
+                "body": (
+                    "Det stämmer med vår bild i Filipstad. Vi har dessutom beställt flyttstatistik "
+                    "per inflyttningsår från SCB, så vi ser hur många av dem som flyttade in 2016 "
+                    "som fortfarande är folkbokförda här. Det kostade omkring 8 000 kr och var "
+                    "värt varenda krona när vi skulle motivera verksamheten i budgeten."
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "helena.sjoberg@ludvika.se",
+                "body": (
+                    "Tack båda två! Erik, kan du dela beställningen till SCB? Då kan vi kanske "
+                    "göra en gemensam beställning för flera kommuner och dela på kostnaden."
+                ),
+                "reply_to": 2,
+            },
+        ],
+    },
+    {
+        "group": "attraktionskraft",
+        "title": "Sommarjobb för studenter som flyttat hemifrån?",
+        "goals": [4, 8],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "mikael.nystrom@storfors.se",
+                "body": (
+                    "Vi funderar i Storfors på att erbjuda sommarjobb även till unga som pluggar "
+                    "på annan ort, inte bara till gymnasieelever. Tanken är att hålla kontakten "
+                    "med dem som flyttat för att studera, så att de ser att det finns jobb här "
+                    "efter examen. Har någon gjort något liknande?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "maria.oberg@fagersta.se",
+                "body": (
+                    "Vi gjorde ett försök med **sommarjobb för högskolestudenter** i Fagersta "
+                    "2018, tillsammans med tre företag. Tolv studenter sökte och sju fick plats. "
+                    "Två av dem gör nu sina examensarbeten hos samma arbetsgivare. Litet underlag, "
+                    "men företagen vill fortsätta och två till har hört av sig."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "kommunikation",
+        "title": "Viktig information till invånare som inte läser svenska",
+        "goals": [10, 16],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "tomas.wallin@hedemora.se",
+                "body": (
+                    "I samband med vattenläckan i Långshyttan i höstas märkte vi att informationen "
+                    "inte nådde alla. Vi hade text på webben och i lokaltidningen, men bara på "
+                    "svenska.\n\n"
+                    "Hur har ni löst information på andra språk och på lätt svenska vid störningar "
+                    "och kriser?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "jenny.forsberg@avesta.se",
+                "body": (
+                    "Vi i Avesta har **färdiga översatta mallar** på fem språk (arabiska, "
+                    "somaliska, tigrinja, dari och engelska) och på lätt svenska för de vanligaste "
+                    "situationerna:\n\n"
+                    "- kokningsrekommendation för dricksvatten\n"
+                    "- strömavbrott\n"
+                    "- stängd skola eller förskola\n"
+                    "- värmebölja\n\n"
+                    "Mallarna tog ungefär en månad att ta fram tillsammans med tolkförmedlingen. "
+                    "När något händer fyller vi bara i ort, datum och tider."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "per.akesson@borlange.se",
+                "body": (
+                    "> färdiga översatta mallar på fem språk\n\n"
+                    "Det här borde vi göra gemensamt i Bergslagen, situationerna är ju desamma i "
+                    "alla våra kommuner. Jag tar upp det i styrgruppen som ett möjligt gemensamt "
+                    "projekt och återkommer."
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "helena.sjoberg@ludvika.se",
+                "body": (
+                    "Ett tips från Ludvika: vi skickar även ut informationen via SFI-lärarna och "
+                    "några föreningar. Muntlig spridning når ofta fler än webben."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "kommunikation",
+        "title": "Gemensam bildbank för Bergslagen",
+        "goals": [11, 17],
+        "pinned": False,
+        "locked": True,
+        "posts": [
+            {
+                "author": "erik.lundgren@filipstad.se",
+                "body": (
+                    "Finns det intresse för en gemensam bildbank med bilder från våra kommuner som "
+                    "alla får använda i marknadsföringen? Vi i Filipstad köper ofta in bilder som "
+                    "någon annan kommun redan har betalat för."
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "per.akesson@borlange.se",
+                "body": (
+                    "Frågan är nu utredd. Juristerna i Borlänge bedömer att vi kan dela befintliga "
+                    "bilder bara om fotografens avtal tillåter det, och att vi behöver **ett "
+                    "gemensamt avtal** för nya uppdrag. Styrgruppen beslutade den 4 juni att vi "
+                    "tar fram ett sådant avtal inför 2020.\n\n"
+                    "Jag låser tråden här. Den fortsatta diskussionen sker i arbetsgruppen för "
+                    "bildbanken."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "mangfald",
+        "title": "Språkcafé – hur håller ni intresset uppe?",
+        "goals": [4, 10],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "malin.ekstrom@fagersta.se",
+                "body": (
+                    "Vi startade ett språkcafé på biblioteket i Fagersta för två år sedan. Det "
+                    "började med ett trettiotal deltagare, men nu kommer ofta bara fem eller sex. "
+                    "Hur har ni gjort för att hålla intresset uppe, både bland nyanlända och bland "
+                    "volontärerna?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "ahmad.rahimi@lindesberg.se",
+                "body": (
+                    "I Lindesberg har vi gått från ett allmänt språkcafé till **teman**: "
+                    "körkortsteori, arbetsintervjuer, utvecklingssamtal i skolan. Deltagarna säger "
+                    "att det känns mer meningsfullt att komma när de vet vad de ska öva på. Nu "
+                    "kommer 15–20 personer varje vecka."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "amira.hassan@avesta.se",
+                "body": (
+                    "Håller med Ahmad. I Avesta har vi dessutom flyttat caféet från eftermiddag "
+                    "till kväll, eftersom många av dem som började på SFI 2016 nu arbetar eller "
+                    "har praktik på dagtid.\n\n"
+                    "En annan lärdom: volontärerna stannar längre om de får en kort introduktion "
+                    "och en kontaktperson att vända sig till."
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "jenny.forsberg@avesta.se",
+                "body": (
+                    "Vi har börjat annonsera språkcaféet på arabiska och dari på bibliotekets "
+                    "skärmar och i Facebookgrupper. Det gav fler besökare direkt."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+    {
+        "group": "jamstalldhet",
+        "title": "Hur fördelas föreningsbidragen mellan flickor och pojkar?",
+        "goals": [5, 10],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "emma.karlsson@norberg.se",
+                "body": (
+                    "Kultur- och fritidsnämnden i Norberg vill veta om vårt aktivitetsstöd gynnar "
+                    "pojkar mer än flickor. Har någon gjort en sådan analys, och hur fick ni fram "
+                    "underlaget?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "sofia.bergstrom@lindesberg.se",
+                "body": (
+                    "Ja, vi gjorde det i Lindesberg 2018. Vi utgick från föreningarnas redovisning "
+                    "av deltagartillfällen per kön och jämförde med bidragen. Resultatet:\n\n"
+                    "- 62 procent av aktivitetsstödet gick till pojkars aktiviteter\n"
+                    "- flickor deltog oftare i verksamhet som inte var bidragsberättigad, till "
+                    "exempel dans i studieförbundens regi\n"
+                    "- skillnaden var störst i åldern 13–16 år\n\n"
+                    "Metoden finns beskriven under Resurser (3R-metoden)."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "linnea.hakansson@nora.se",
+                "body": (
+                    "Intressant! Hur tog nämnden emot resultatet? Hos oss finns en oro bland "
+                    "föreningarna att en analys ska leda till att de får mindre pengar."
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "sofia.bergstrom@lindesberg.se",
+                "body": (
+                    "Vi var tydliga med att analysen var ett underlag och inget beslut. Nämnden "
+                    "har nu ändrat reglerna så att även öppen verksamhet utan medlemskrav kan få "
+                    "stöd. Föreningarna var med och tog fram förslaget, och det gjorde stor "
+                    "skillnad."
+                ),
+                "reply_to": 2,
+            },
+        ],
+    },
+    {
+        "group": "jamstalldhet",
+        "title": "Kompetensbaserad rekrytering och könsfördelning",
+        "goals": [5, 8],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "fredrik.holm@nora.se",
+                "body": (
+                    "Inom vård och omsorg i Nora är 92 procent av de anställda kvinnor, och inom "
+                    "tekniska förvaltningen är det nästan tvärtom. Vi ska nu utbilda alla chefer i "
+                    "kompetensbaserad rekrytering. Har någon kommun följt upp om det faktiskt "
+                    "påverkar könsfördelningen?"
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "sofia.bergstrom@lindesberg.se",
+                "body": (
+                    "Vi har inte följt upp könsfördelningen än, men chefernas kravprofiler blev "
+                    "betydligt mer konkreta. Ett tips är att granska **språket i annonserna**: vi "
+                    "hittade många ord som signalerade en viss sorts person. Jag delar gärna den "
+                    "checklista vi använder."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "emma.karlsson@norberg.se",
+                "body": (
+                    "Checklistan vill vi också gärna ha i Norberg. Vi ska rekrytera fritidsledare "
+                    "i vår och har nästan bara manliga sökande."
+                ),
+                "reply_to": 1,
+            },
+        ],
+    },
+    {
+        "group": "styrgrupp",
+        "title": "Planering av Bergslagen 2030 – höstens konferens",
+        "goals": [11, 17],
+        "pinned": False,
+        "locked": False,
+        "posts": [
+            {
+                "author": "anna.lindqvist@ludvika.se",
+                "body": (
+                    "Hej alla gruppledare!\n\n"
+                    "Nu är det dags att planera årets konferens **Bergslagen 2030**. Förslaget är "
+                    "att vi håller den i Ludvika den 17 oktober, på temat Attraktivitet. Senast "
+                    "den 15 maj behöver jag från varje ERFA-grupp:\n\n"
+                    "- ett förslag på seminarium (45 minuter) med ett konkret exempel från någon "
+                    "kommun\n"
+                    "- namn på en eller två moderatorer\n"
+                    "- önskemål om forskare att bjuda in\n\n"
+                    "Budgeten är 180 000 kr, varav ungefär hälften går till lokal och mat."
+                ),
+                "reply_to": None,
+            },
+            {
+                "author": "johan.eriksson@hedemora.se",
+                "body": (
+                    "Ungdomsgruppen vill att ungdomsråden själva håller i ett seminarium. Två "
+                    "ungdomar från Hedemora och en från Storfors har redan sagt ja. Kan vi ersätta "
+                    "deras resor och ge dem ett arvode?"
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "anna.lindqvist@ludvika.se",
+                "body": (
+                    "Resorna ersätter vi självklart. Arvodet stämmer jag av med föreningens "
+                    "kassör, men jag ser inga hinder. Johan, skicka namnen till mig så bokar jag."
+                ),
+                "reply_to": 1,
+            },
+            {
+                "author": "maria.oberg@fagersta.se",
+                "body": (
+                    "Attraktionskraft föreslår ett seminarium om inflyttarservice med Ludvika och "
+                    "Fagersta, gärna tillsammans med en forskare från Högskolan Dalarna som "
+                    "studerar flyttmönster."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "sofia.bergstrom@lindesberg.se",
+                "body": (
+                    "Från Jämställdhet kan vi presentera 3R-analysen av föreningsbidragen. Och en "
+                    "påminnelse till oss alla: låt oss se till att **panelerna blir jämställda** i "
+                    "år. Förra året var 9 av 12 talare män."
+                ),
+                "reply_to": 0,
+            },
+            {
+                "author": "amira.hassan@avesta.se",
+                "body": (
+                    "Mångfald önskar att åtminstone ett pass tolkas till arabiska och att "
+                    "programmet finns på lätt svenska. Jag tar fram en kostnad till nästa möte."
+                ),
+                "reply_to": 0,
+            },
+        ],
+    },
+]
+
+# Shared models, tools, processes and research, in the SKR case template.
+RESOURCES: list[dict[str, Any]] = [
+    {
+        "group": "ungdom",
+        "title": "Ungdomsrådet i Hedemora – modell för ungas inflytande",
+        "kind": "model",
+        "summary": (
+            "Ett ungdomsråd med valda ledamöter från varje skola, egen budget och rätt att lämna "
+            "ungdomsmotioner direkt till kommunfullmäktige."
+        ),
+        "municipality": "hedemora",
+        "contact": "johan.eriksson@hedemora.se",
+        "link": None,
+        "goals": [4, 10, 16],
+        "background": (
+            "Hedemora hade under flera år ett ungdomsråd som mest fungerade som remissinstans, och "
+            "intresset sjönk. I LUPP-enkäten 2015 svarade bara 14 procent av de unga att de kunde "
+            "påverka i kommunen. Kommunfullmäktige gav därför fritidsförvaltningen i uppdrag att "
+            "ta fram en ny modell."
+        ),
+        "purpose": (
+            "Unga mellan 13 och 20 år ska ha ett verkligt inflytande i frågor som rör dem. Rådet "
+            "ska kunna driva egna frågor, inte bara svara på remisser. Målet är att andelen unga "
+            "som upplever att de kan påverka ska vara minst 25 procent år 2020."
+        ),
+        "implementation": (
+            "Varje högstadie- och gymnasieskola väljer två ledamöter, och rådet med sina 12 "
+            "ungdomar träffas varannan vecka. Rådet har en **egen budget på 100 000 kr** per år "
+            "och rätt att lämna ungdomsmotioner till kommunfullmäktige. En ungdomssamordnare på "
+            "halvtid stöttar rådet, och varje nämnd har en utsedd kontaktpolitiker."
+        ),
+        "results": (
+            "Sedan starten 2016 har rådet lämnat sju motioner, varav fyra har bifallits, bland "
+            "annat gratis busskort på sommarlovet och belysning på gång- och cykelvägen till "
+            "idrottsplatsen. I LUPP 2018 svarade 23 procent att de kan påverka."
+        ),
+        "lessons": (
+            "Det viktigaste är att politiken faktiskt svarar och återkopplar inom rimlig tid. En "
+            "egen budget gör rådet trovärdigt bland andra unga. Planera för att ledamöterna byts "
+            "ut när de tar studenten, och ha en tydlig introduktion varje höst."
+        ),
+        "adoptions": [
+            {
+                "municipality": "norberg",
+                "author": "emma.karlsson@norberg.se",
+                "adopted_on": "2018-10-01",
+                "summary": (
+                    "Norberg startade ett ungdomsråd efter modellen, med en budget på 30 000 kr "
+                    "och ledamöter från högstadiet och fritidsgården."
+                ),
+                "outcome": "Infört, utvärderas 2020",
+            },
+            {
+                "municipality": "storfors",
+                "author": "mikael.nystrom@storfors.se",
+                "adopted_on": "2019-03-15",
+                "summary": (
+                    "Storfors har infört ungdomsmotioner till kommunfullmäktige, men ännu inget "
+                    "eget ungdomsråd."
+                ),
+                "outcome": "Delvis infört",
+            },
+        ],
+        "discussion": [
+            {
+                "author": "linnea.hakansson@nora.se",
+                "body": (
+                    "Hur undviker ni att rådet blir en samling av de redan engagerade? Hos oss är "
+                    "det ofta samma elever som sitter i elevrådet."
+                ),
+            },
+            {
+                "author": "johan.eriksson@hedemora.se",
+                "body": (
+                    "Bra fråga. Högst hälften av ledamöterna får samtidigt sitta i ett elevråd, "
+                    "och vi lottar om för många ställer upp. Det har gett en bredare grupp."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "attraktionskraft",
+        "title": "Inflyttarservice med personlig lots",
+        "kind": "tool",
+        "summary": (
+            "En samlad service för nya invånare: en personlig lots hjälper hushållet med bostad, "
+            "förskola, jobb för den medflyttande och kontakter med föreningslivet."
+        ),
+        "municipality": "ludvika",
+        "contact": "helena.sjoberg@ludvika.se",
+        "link": None,
+        "goals": [8, 11],
+        "background": (
+            "Ludvika har länge haft svårt att rekrytera, både till kommunen och till de stora "
+            "industriföretagen. Många nyanställda valde att pendla i stället för att flytta hit, "
+            "och en del flyttade tillbaka efter något år. Ingen hade ett samlat ansvar för att ta "
+            "emot nya invånare."
+        ),
+        "purpose": (
+            "Fler av dem som får jobb i Ludvika ska bosätta sig här och stanna. Målet är att 300 "
+            "hushåll per år ska få service och att minst 70 procent av dem ska bo kvar efter tre "
+            "år."
+        ),
+        "implementation": (
+            "En inflyttarlots på heltid finns på näringslivsavdelningen, finansierad gemensamt av "
+            "kommunen och fem större arbetsgivare. Lotsen har ett första samtal med varje hushåll "
+            "och går igenom en **checklista**: bostad, förskola och skola, den medflyttandes jobb "
+            "och fritid. Två gånger per år bjuds nya invånare in till en välkomstkväll med "
+            "föreningar och företag."
+        ),
+        "results": (
+            "Under 2018 tog lotsen emot 240 hushåll, varav ungefär en tredjedel kom från andra "
+            "länder. Av dem som flyttade in 2016 bor 76 procent fortfarande kvar. Arbetsgivarna "
+            "upplever att det har blivit lättare att rekrytera specialister."
+        ),
+        "lessons": (
+            "Den medflyttandes jobb är ofta den avgörande frågan, så ett nära samarbete med "
+            "arbetsgivarna är nödvändigt. Ha en **namngiven person** med direktnummer, en "
+            "funktionsbrevlåda räcker inte. Informationen på engelska bör finnas från början."
+        ),
+        "adoptions": [
+            {
+                "municipality": "fagersta",
+                "author": "maria.oberg@fagersta.se",
+                "adopted_on": "2019-01-21",
+                "summary": (
+                    "Fagersta har infört inflyttarservice enligt modellen, som en halvtidstjänst "
+                    "på näringslivsenheten."
+                ),
+                "outcome": "Infört, 90 hushåll första året",
+            },
+            {
+                "municipality": "filipstad",
+                "author": "erik.lundgren@filipstad.se",
+                "adopted_on": "2019-05-06",
+                "summary": (
+                    "Filipstad använder checklistan och välkomstkvällarna, men har ingen egen lots."
+                ),
+                "outcome": "Delvis infört",
+            },
+        ],
+        "discussion": [
+            {
+                "author": "erik.lundgren@filipstad.se",
+                "body": (
+                    "Välkomstkvällarna fungerar bäst om föreningarna får ha egna bord. Till den "
+                    "första kvällen i Filipstad kom 45 personer."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "kommunikation",
+        "title": "Kommunikationsplanering i fyra steg",
+        "kind": "process",
+        "summary": (
+            "En enkel process för att planera kommunikationen redan när ett projekt eller ärende "
+            "startar, från målgruppsanalys till uppföljning."
+        ),
+        "municipality": "borlange",
+        "contact": "per.akesson@borlange.se",
+        "link": None,
+        "goals": [16, 17],
+        "background": (
+            "Kommunikationsavdelningen i Borlänge kopplades ofta in sent, när besluten redan var "
+            "fattade och tiden var knapp. Invånarna fick veta vad som hänt först i efterhand, "
+            "vilket gav många klagomål, till exempel när en skola lades ned 2016."
+        ),
+        "purpose": (
+            "Kommunikationen ska planeras när ett projekt eller ärende startar. Invånare som "
+            "berörs ska få veta vad som händer och hur de kan påverka innan besluten fattas."
+        ),
+        "implementation": (
+            "Processen har fyra steg: **analys** (vilka berörs och vad behöver de veta), "
+            "**planering** (budskap, kanaler och tidplan), **genomförande** och **uppföljning**. "
+            "Projektledaren fyller i en mall på två sidor tillsammans med en kommunikatör vid "
+            "projektstart. Alla ärenden till kommunstyrelsen ska ha en kommunikationsplan."
+        ),
+        "results": (
+            "Under 2018 togs 46 kommunikationsplaner fram, jämfört med en handfull året innan. "
+            "Antalet synpunkter om bristande information vid förändringar halverades, och "
+            "projektledarna upplever att de får stöd tidigare."
+        ),
+        "lessons": (
+            "Mallen måste vara kort, annars används den inte. Avgörande var att kommundirektören "
+            "krävde planen i ärendeprocessen. Följ upp på riktigt: vi avsätter en timme efter "
+            "varje större projekt för att utvärdera kommunikationen."
+        ),
+        "adoptions": [],
+        "discussion": [
+            {
+                "author": "tomas.wallin@hedemora.se",
+                "body": (
+                    "Hur gör ni med ärenden som måste gå snabbt? Mallen passar bra för stora "
+                    "projekt men känns tung för mindre ärenden."
+                ),
+            },
+            {
+                "author": "per.akesson@borlange.se",
+                "body": (
+                    "Vi har en kortversion på en halv sida med bara målgrupp, budskap och kanal. "
+                    "Den räcker för de flesta mindre ärenden."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "jamstalldhet",
+        "title": "Jämställdhetsanalys av föreningsbidrag med 3R-metoden",
+        "kind": "tool",
+        "summary": (
+            "Ett verktyg för att kartlägga hur resurser och inflytande fördelas mellan flickor och "
+            "pojkar, kvinnor och män, här tillämpat på kommunens föreningsbidrag."
+        ),
+        "municipality": "lindesberg",
+        "contact": "sofia.bergstrom@lindesberg.se",
+        "link": None,
+        "goals": [5, 10],
+        "background": (
+            "Lindesberg undertecknade CEMR-deklarationen om jämställdhet 2016 och behövde ett "
+            "praktiskt sätt att granska verksamheterna. Kultur- och fritidsnämnden ville börja med "
+            "föreningsbidragen, eftersom ingen visste vilka pengarna egentligen nådde."
+        ),
+        "purpose": (
+            "Syftet är att synliggöra skillnader i hur kommunens resurser fördelas, så att "
+            "besluten fattas på bättre underlag. Målet är att bidragen ska komma flickor och "
+            "pojkar till del i lika hög grad."
+        ),
+        "implementation": (
+            "Metoden bygger på tre frågor:\n\n"
+            "- **Representation**: hur många flickor och pojkar, kvinnor och män finns med?\n"
+            "- **Resurser**: hur fördelas pengar, tid och lokaler?\n"
+            "- **Realia**: varför ser det ut så, och vilka normer styr?\n\n"
+            "Vi jämförde föreningarnas redovisade deltagartillfällen per kön med bidragsbeloppen "
+            "och höll två workshoppar med föreningar och tjänstepersoner. Arbetet tog fyra månader "
+            "med en halvtidsresurs."
+        ),
+        "results": (
+            "Analysen visade att 62 procent av aktivitetsstödet gick till pojkars verksamhet. "
+            "Nämnden ändrade 2019 reglerna så att även öppen verksamhet utan medlemskrav kan få "
+            "stöd, och alla föreningar redovisar nu deltagande per kön. Metoden används nu även "
+            "för skolskjutsar och snöröjning."
+        ),
+        "lessons": (
+            "Bjud in föreningarna tidigt så att analysen inte uppfattas som ett hot. Räkna med att "
+            "statistiken är ofullständig det första året. Frågan om varför (Realia) är svårast men "
+            "ger mest."
+        ),
+        "adoptions": [],
+        "discussion": [
+            {
+                "author": "fredrik.holm@nora.se",
+                "body": (
+                    "Hur hanterar ni deltagare som inte vill definiera sig som flicka eller pojke? "
+                    "Vi fick frågan från en förening."
+                ),
+            },
+            {
+                "author": "sofia.bergstrom@lindesberg.se",
+                "body": (
+                    "Föreningarna kan redovisa ”annat eller vill inte uppge” som en egen kategori. "
+                    "Det gäller få deltagare, men det är viktigt att frågan går att besvara."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "mangfald",
+        "title": "Att stanna eller flytta vidare – nyanländas etablering i Bergslagen",
+        "kind": "research",
+        "summary": (
+            "En intervjustudie av forskare vid Högskolan Dalarna om vad som får nyanlända att "
+            "stanna i mindre kommuner, gjord tillsammans med Avesta, Ludvika och Lindesberg."
+        ),
+        "municipality": "avesta",
+        "contact": "amira.hassan@avesta.se",
+        "link": None,
+        "goals": [8, 10, 11],
+        "background": (
+            "Mellan 2015 och 2017 tog Bergslagens kommuner emot många nyanlända, men en stor del "
+            "flyttade vidare till storstadsregionerna efter etableringstiden. Kommunerna visste "
+            "för lite om varför, och Bergslagsakademien tog därför kontakt med Högskolan Dalarna."
+        ),
+        "purpose": (
+            "Studien ska ge kommunerna underlag för att förbättra mottagandet så att fler väljer "
+            "att stanna. Den ska också pröva hur forskare och kommuner kan arbeta tillsammans i "
+            "gemensamma projekt."
+        ),
+        "implementation": (
+            "Forskarna intervjuade 38 nyanlända och 15 tjänstepersoner i tre kommuner under 2018. "
+            "Integrationssamordnarna hjälpte till med kontakter och tolkar, och de preliminära "
+            "resultaten diskuterades på två workshoppar med ERFA-gruppen Mångfald. Slutrapporten "
+            "presenterades på konferensen Bergslagen 2030."
+        ),
+        "results": (
+            "De viktigaste skälen att stanna var **ett första jobb**, att barnen trivdes i skolan "
+            "och personliga kontakter med etablerade invånare. Skälen att flytta var oftast brist "
+            "på jobb inom det egna yrket och att släkt och vänner bodde på annan ort. "
+            "Praktikplatser och mentorskap verkar betyda mer än bostaden."
+        ),
+        "lessons": (
+            "Samarbetet krävde att kommunerna avsatte tid, ungefär två dagar i månaden för varje "
+            "samordnare. Det var värdefullt att tjänstepersonerna fick diskutera resultaten innan "
+            "rapporten var klar. Nästa gång vill vi ha med fler små kommuner, till exempel Norberg "
+            "och Storfors."
+        ),
+        "adoptions": [],
+        "discussion": [
+            {
+                "author": "ahmad.rahimi@lindesberg.se",
+                "body": (
+                    "Vi använde rapporten i Lindesberg när vi tog fram vårt nya mentorsprogram. "
+                    "Avsnittet om **det första jobbet** hjälpte oss att få med "
+                    "arbetsmarknadsenheten."
+                ),
+            },
+        ],
+    },
+]

@@ -1,0 +1,94 @@
+"""The one permission policy of erfa. The API, the pages, search and sync all ask here.
+
+Three faces of one rule set:
+- predicates `can_*(actor, obj) -> bool`: pure, no I/O; templates and payloads get their
+  booleans from these;
+- guards `require_*(actor, obj)`: raise `NotFound` when the object is hidden from the actor
+  (never 403: a 403 would confirm that a secret group exists) and `Forbidden` when it is
+  visible but the act is not allowed;
+- filters `*_clause(actor)`: SQL conditions every list query applies.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.actor import Actor
+from domain.errors import Forbidden, NotFound
+from models import Group, Visibility
+
+
+def can_see_group(actor: Actor, group: Group) -> bool:
+    """Whether the group shows up at all: its name, description, leads and member count.
+
+    Coordinators are no exception: a secret group is visible to its members only.
+    Coordinators administer any group by its slug (`require_administrable_group`).
+    """
+    return group.visibility is not Visibility.SECRET or actor.is_member(group.id)
+
+
+def can_read_group_content(actor: Actor, group: Group) -> bool:
+    return actor.is_member(group.id) or (group.visibility is Visibility.OPEN and actor.signed_in)
+
+
+def can_manage_members(actor: Actor, group: Group) -> bool:
+    return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def can_appoint_leads(actor: Actor) -> bool:
+    return actor.signed_in and actor.is_coordinator
+
+
+def can_administer(actor: Actor) -> bool:
+    return actor.signed_in and actor.is_coordinator
+
+
+def require_visible_group(actor: Actor, group: Group | None) -> Group:
+    if group is None or not can_see_group(actor, group):
+        raise NotFound("group")
+    return group
+
+
+def require_readable_content(actor: Actor, group: Group | None) -> Group:
+    if group is None or not can_read_group_content(actor, group):
+        raise NotFound("group")
+    return group
+
+
+def require_administrable_group(actor: Actor, group: Group | None) -> Group:
+    """A group the actor may administer: coordinators reach every group, leads their own."""
+    if group is None or not (can_see_group(actor, group) or can_administer(actor)):
+        raise NotFound("group")
+    return group
+
+
+def require_member_manager(actor: Actor, group: Group) -> None:
+    if not can_manage_members(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators manage its members.")
+
+
+def require_lead_appointer(actor: Actor) -> None:
+    if not can_appoint_leads(actor):
+        raise Forbidden("Only coordinators appoint group leads.")
+
+
+def require_administrator(actor: Actor) -> None:
+    if not can_administer(actor):
+        raise Forbidden("Only coordinators may do this.")
+
+
+def visible_groups_clause(actor: Actor) -> ColumnElement[bool]:
+    listed = Group.visibility != Visibility.SECRET  # type: ignore[arg-type]
+    if not actor.member_group_ids:
+        return listed
+    return sa.or_(listed, Group.id.in_(actor.member_group_ids))  # type: ignore[union-attr]
+
+
+def readable_groups_clause(actor: Actor) -> ColumnElement[bool]:
+    if not actor.signed_in:
+        return sa.false()
+    open_ = Group.visibility == Visibility.OPEN  # type: ignore[arg-type]
+    if not actor.member_group_ids:
+        return open_
+    return sa.or_(open_, Group.id.in_(actor.member_group_ids))  # type: ignore[union-attr]

@@ -1,0 +1,61 @@
+"""The application factory: one engine per process, both doors, one error policy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+import api
+from erfa import db
+from erfa.errors import install_error_handlers
+from erfa.security import SecurityHeadersMiddleware
+from erfa.settings import Settings
+from web import assets, pages
+from web.rendering import TEMPLATE_DIR
+
+STATIC_DIR = TEMPLATE_DIR.parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = db.engine_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="erfa",
+        summary="The collaboration forum of the Bergslagen municipalities' experience groups.",
+        version="1",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = db.make_session_factory(engine)
+
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
+    app.include_router(assets.router)  # before the mount: /static/vendor/ is its own
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability, for load balancers and `docker compose`."""
+    try:
+        db.check_connection(request.app.state.engine)
+    except sa.exc.SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,274 @@
+"""The `erfa` command: serve, migrate, and administer an installation from the console.
+
+Every command prints one clear line and exits non-zero on bad input or an unreachable
+database; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import sqlalchemy as sa
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain import directory, groups, seed, users
+from domain.actor import SYSTEM
+from domain.errors import DomainError
+from erfa import db, mail
+from erfa.settings import Settings
+from models import MemberRole, Visibility
+
+app = typer.Typer(help="erfa: the forum of Bergslagen's experience groups.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Officials.", no_args_is_help=True)
+group_app = typer.Typer(help="Experience groups.", no_args_is_help=True)
+seed_app = typer.Typer(help="Data for demos and benchmarks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(group_app, name="group")
+app.add_typer(seed_app, name="seed")
+
+DEMO_LOGINS_FILE = "demo-logins.txt"
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"erfa: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ERFA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"invalid configuration: {problems}")
+
+
+def connect(settings: Settings) -> Engine:
+    """An engine that has answered once, or a one-line error naming the database."""
+    try:
+        engine = db.engine_from_settings(settings)
+        db.check_connection(engine)
+    except (sa.exc.SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(f"cannot reach the database at {db.safe_url(settings.database_url)}: {reason}")
+    return engine
+
+
+@contextmanager
+def unit_of_work(settings: Settings) -> Iterator[Session]:
+    """A migrated database and one committed transaction; domain errors become one line."""
+    engine = connect(settings)
+    migrate(engine)
+    try:
+        with db.session_scope(db.make_session_factory(engine)) as session:
+            yield session
+    except DomainError as exc:
+        fail(exc.detail)
+    finally:
+        engine.dispose()
+
+
+def migrate(engine: Engine) -> None:
+    db.upgrade(engine)
+    with db.session_scope(db.make_session_factory(engine)) as session:
+        directory.ensure_reference_data(session)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option(help="Seed the demo data into an empty database.")] = False,
+) -> None:
+    """Apply pending migrations, then serve erfa."""
+    import uvicorn
+
+    settings = load_settings()
+    engine = connect(settings)
+    migrate(engine)
+    if demo:
+        with db.session_scope(db.make_session_factory(engine)) as session:
+            logins = seed.seed_demo(session)
+        print_demo_logins(settings, [login.line() for login in logins])
+    engine.dispose()
+    typer.echo(f"erfa serves on http://{host}:{port}/", err=True)
+    uvicorn.run(
+        "erfa.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
+
+
+def print_demo_logins(settings: Settings, fresh: list[str]) -> None:
+    """Print the demo logins: new ones are kept (owner-only) so a restart can show them again."""
+    path = settings.data_dir / DEMO_LOGINS_FILE
+    if fresh:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(fresh) + "\n")
+        lines = fresh
+    elif path.exists():
+        lines = path.read_text().splitlines()
+        typer.echo("Demo data is already present; the logins seeded then:", err=True)
+    else:
+        typer.echo("The database is not empty: no demo data seeded.", err=True)
+        return
+    for line in lines:
+        typer.echo(line)
+    sys.stdout.flush()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = load_settings()
+    engine = connect(settings)
+    db.upgrade(engine, revision)
+    if revision == "head":
+        with db.session_scope(db.make_session_factory(engine)) as session:
+            directory.ensure_reference_data(session)
+    typer.echo(f"database at {db.current_revision(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+    engine = connect(load_settings())
+    try:
+        db.downgrade(engine, revision)
+    except Exception as exc:  # alembic raises plain errors for unknown revisions
+        if isinstance(exc, sa.exc.SQLAlchemyError):
+            raise
+        fail(f"cannot downgrade to {revision!r}: {exc}")
+    typer.echo(f"database at {db.current_revision(engine) or 'base'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and whether migrations are pending."""
+    engine = connect(load_settings())
+    current, head = db.current_revision(engine), db.head_revision()
+    state = "up to date" if current == head else f"pending: newest is {head}"
+    typer.echo(f"{current or 'base'} ({state})")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Work email address.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    municipality: Annotated[str, typer.Option(help="Municipality slug, e.g. ludvika.")],
+    title: Annotated[str, typer.Option(help="Job title.")] = "",
+    admin: Annotated[bool, typer.Option(help="Make the official a coordinator.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input instead of inviting.")
+    ] = False,
+) -> None:
+    """Create an official: with a password from stdin, or invited by email."""
+    settings = load_settings()
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    with unit_of_work(settings) as session:
+        user = users.create_user(
+            session,
+            SYSTEM,
+            email=email,
+            name=name,
+            municipality=municipality,
+            title=title,
+            is_coordinator=admin,
+            password=password,
+        )
+        if password is None:
+            invitation = users.invite(session, SYSTEM, user=user)
+            link = f"{settings.base_url.rstrip('/')}/invitations/{invitation.token}"
+            mail.send_invitation(settings, to=user.email, name=user.name, link=link)
+    how = "active" if password is not None else "invited by email"
+    typer.echo(f"created {user.email} (id {user.id}, {how})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List officials: email, name, municipality, status and role."""
+    with unit_of_work(load_settings()) as session:
+        rows = [
+            (
+                u.email,
+                u.name,
+                u.municipality.slug,
+                u.status.value,
+                "coordinator" if u.is_coordinator else "official",
+            )
+            for u in users.list_users(session, SYSTEM)
+        ]
+    for row in rows:
+        typer.echo("\t".join(row))
+
+
+@group_app.command("create")
+def group_create(
+    slug: Annotated[str, typer.Option(help="URL name, e.g. ungdom.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    focus: Annotated[str, typer.Option(help="Focus area, e.g. youth or ungdom.")],
+    visibility: Annotated[Visibility, typer.Option(case_sensitive=False)] = Visibility.OPEN,
+    description: Annotated[str, typer.Option(help="What the group is for.")] = "",
+) -> None:
+    """Create an experience group."""
+    with unit_of_work(load_settings()) as session:
+        group = groups.create_group(
+            session,
+            SYSTEM,
+            slug=slug,
+            name=name,
+            focus_area=groups.parse_focus_area(focus),
+            description=description,
+            visibility=visibility,
+        )
+    typer.echo(f"created group {group.slug} ({group.visibility.value})")
+
+
+@group_app.command("add-member")
+def group_add_member(
+    slug: Annotated[str, typer.Argument(help="The group's slug.")],
+    email: Annotated[str, typer.Argument(help="The official's email.")],
+    lead: Annotated[bool, typer.Option(help="Make the official a lead of the group.")] = False,
+) -> None:
+    """Add an official to a group (or change their role there)."""
+    role = MemberRole.LEAD if lead else MemberRole.MEMBER
+    with unit_of_work(load_settings()) as session:
+        user = users.user_by_email(session, email)
+        if user is None or user.id is None:
+            fail(f"no official with the email {email.strip().lower()}")
+        groups.set_member(session, SYSTEM, slug=slug, user_id=user.id, role=role)
+    typer.echo(f"{email.strip().lower()} is now {role.value} of {slug}")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Seed the demo data into an empty database and print the logins."""
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        logins = seed.seed_demo(session)
+    print_demo_logins(settings, [login.line() for login in logins])
+
+
+def main() -> None:
+    app(prog_name="erfa")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""One place that turns errors into answers: problem+json under /api, a page elsewhere.
+
+RFC 9457 problem details carry `type`, `title`, `status`, `detail` (and `errors` for
+validation). Unknown routes, wrong methods and unexpected failures get the same shape;
+an unexpected failure is logged with its traceback and never shows internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.problems import PROBLEM_MEDIA_TYPE
+from domain.errors import DomainError, Invalid
+from web.rendering import render_error
+
+log = logging.getLogger("erfa")
+
+API_PREFIX = "/api/"
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Unavailable",
+}
+_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 500: "internal-error"}
+
+
+def problem(
+    status: int,
+    *,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json"
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if not _is_api(request):
+        return render_error(request, exc.status, exc.detail)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, Invalid):
+        extra["errors"] = [
+            {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+        ]
+    return problem(exc.status, code=exc.code, title=exc.title, detail=exc.detail, **extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(part) for part in error["loc"] if part != "body") or "body",
+            "message": error["msg"],
+            "code": error["type"],
+        }
+        for error in exc.errors()
+    ]
+    if not _is_api(request):
+        return render_error(request, 422, "; ".join(e["message"] for e in errors))
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, code="invalid", title="Invalid input", detail=detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if not _is_api(request):
+        response = render_error(request, exc.status_code, "")
+        response.headers.update(headers)
+        return response
+    title = _HTTP_TITLES.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+    if exc.status_code == 404:
+        detail = f"There is nothing at {request.url.path}."
+    code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
+    return problem(exc.status_code, code=code, title=title, detail=detail, headers=headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if not _is_api(request):
+        return render_error(request, 500, "")
+    return problem(
+        500, code="internal-error", title="Internal error", detail="The error has been logged."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,85 @@
+"""Configuration from the environment (prefix `ERFA_`) or a `.env` file.
+
+Secrets are never constants in the code: without `ERFA_SECRET_KEY` a random key is made
+once and kept, readable by the owner only, in the data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ERFA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+    jwt_secret: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    upload_dir: Path | None = None
+    max_upload_mb: int = Field(default=20, ge=1, le=2048)
+    min_post_interval_s: float = Field(default=3, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg3(cls, value: str) -> str:
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'erfa.db').as_posix()}"
+        if self.upload_dir is None:
+            self.upload_dir = self.data_dir / "uploads"
+        if not self.secret_key:
+            self.secret_key = load_or_create_secret_key(self.data_dir)
+        if not self.jwt_secret:
+            self.jwt_secret = derive_key(self.secret_key, "erfa-jwt")
+
+    @property
+    def uploads(self) -> Path:
+        assert self.upload_dir is not None
+        return self.upload_dir
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def derive_key(secret_key: str, purpose: str) -> str:
+    """A key for one purpose, so that no two uses share the master secret directly."""
+    return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two processes start at once, exactly one writes and the other reads.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

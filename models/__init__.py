@@ -1,0 +1,59 @@
+"""SQLModel tables only. Importing this package registers every table on the metadata."""
+
+from models.accounts import ApiToken, Invitation, User
+from models.base import UTCDateTime, utcnow
+from models.directory import Goal, Municipality, MunicipalityDomain, Theme
+from models.enums import (
+    FlagStatus,
+    FocusArea,
+    JoinRequestStatus,
+    Locale,
+    MemberRole,
+    NotificationKind,
+    ResourceKind,
+    UserStatus,
+    Visibility,
+)
+from models.forum import Post, PostRevision, Thread, ThreadGoal
+from models.groups import Group, GroupGoal, JoinRequest, Membership
+from models.moderation import AuditEntry, Flag
+from models.notifications import Notification, Subscription
+from models.resources import CASE_SECTIONS, Adoption, Attachment, Resource, ResourceGoal
+
+__all__ = [
+    "CASE_SECTIONS",
+    "Adoption",
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Flag",
+    "FlagStatus",
+    "FocusArea",
+    "Goal",
+    "Group",
+    "GroupGoal",
+    "Invitation",
+    "JoinRequest",
+    "JoinRequestStatus",
+    "Locale",
+    "MemberRole",
+    "Membership",
+    "Municipality",
+    "MunicipalityDomain",
+    "Notification",
+    "NotificationKind",
+    "Post",
+    "PostRevision",
+    "Resource",
+    "ResourceGoal",
+    "ResourceKind",
+    "Subscription",
+    "Theme",
+    "Thread",
+    "ThreadGoal",
+    "UTCDateTime",
+    "User",
+    "UserStatus",
+    "Visibility",
+    "utcnow",
+]

@@ -1,0 +1,65 @@
+"""Officials, their invitations and their personal API tokens."""
+
+from datetime import datetime
+
+from sqlmodel import Field, Relationship, SQLModel
+
+from models.base import UTCDateTime, created_at_field, enum_field, timestamp_field
+from models.directory import Municipality
+from models.enums import Locale, UserStatus
+
+
+class User(SQLModel, table=True):
+    """A named official. Emails are stored lower-cased; uniqueness is on that form."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=120)
+    title: str = Field(default="", max_length=120)
+    municipality_id: int = Field(foreign_key="municipality.id", ondelete="RESTRICT", index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_coordinator: bool = Field(default=False)
+    status: UserStatus = enum_field(UserStatus, "user_status", default=UserStatus.ACTIVE)
+    locale: Locale = enum_field(Locale, "locale", default=Locale.SV)
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()
+    last_login_at: datetime | None = timestamp_field()
+    suspended_at: datetime | None = timestamp_field()
+
+    municipality: Municipality = Relationship(sa_relationship_kwargs={"lazy": "raise"})
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use, expiring link that lets a named person set up their account."""
+
+    __tablename__ = "invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    invited_by_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    group_id: int | None = Field(default=None, foreign_key="group.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    accepted_at: datetime | None = timestamp_field()
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token; only a SHA-256 digest of the secret is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=120)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)
+    scopes: str = Field(default="read", max_length=64)
+    created_at: datetime = created_at_field()
+    expires_at: datetime | None = timestamp_field()
+    last_used_at: datetime | None = timestamp_field()
+    revoked_at: datetime | None = timestamp_field()

@@ -1,0 +1,61 @@
+"""The closed lists of values; each is stored as VARCHAR plus a CHECK constraint."""
+
+import enum
+
+
+class Visibility(enum.StrEnum):
+    OPEN = "open"  # every signed-in official reads the content
+    CLOSED = "closed"  # listed; content for members only
+    SECRET = "secret"  # noqa: S105 - not listed; invitation only
+
+
+class FocusArea(enum.StrEnum):
+    YOUTH = "youth"
+    ATTRACTIVENESS = "attractiveness"
+    COMMUNICATION = "communication"
+    DIVERSITY = "diversity"
+    EQUALITY = "equality"
+    OTHER = "other"
+
+
+class MemberRole(enum.StrEnum):
+    MEMBER = "member"
+    LEAD = "lead"
+
+
+class JoinRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class UserStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Locale(enum.StrEnum):
+    SV = "sv"
+    EN = "en"
+
+
+class ResourceKind(enum.StrEnum):
+    MODEL = "model"
+    TOOL = "tool"
+    PROCESS = "process"
+    RESEARCH = "research"
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+class NotificationKind(enum.StrEnum):
+    REPLY = "reply"
+    MENTION = "mention"
+    NEW_THREAD = "new_thread"
+    JOIN_REQUEST = "join_request"
+    FLAG = "flag"

@@ -1,0 +1,49 @@
+"""Flags raised on posts and the audit log of everything leads and coordinators do."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import created_at_field, enum_field, text_field, timestamp_field
+from models.enums import FlagStatus
+
+
+class Flag(SQLModel, table=True):
+    __tablename__ = "flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    group_id: int = Field(foreign_key="group.id", ondelete="CASCADE")
+    reason: str = text_field()
+    status: FlagStatus = enum_field(FlagStatus, "flag_status", default=FlagStatus.OPEN)
+    created_at: datetime = created_at_field()
+    resolved_at: datetime | None = timestamp_field()
+    resolved_by_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "user_id"),
+        # A lead's flag queue: open flags of a group.
+        sa.Index("ix_flag_group_status", "group_id", "status"),
+    )
+
+
+class AuditEntry(SQLModel, table=True):
+    """One audited act. Rows are only ever inserted; `actor_id` survives as a plain id."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=64)
+    target_type: str = Field(max_length=32)
+    target_id: int | None = Field(default=None)
+    group_id: int | None = Field(default=None, index=True)
+    reason: str = text_field()
+    detail: dict[str, object] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    created_at: datetime = created_at_field()
+
+    __table_args__ = (sa.Index("ix_audit_entry_created_at", "created_at"),)

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from models import MemberRole, Visibility
+from tests.factories import make_group, make_membership, make_user
+
+PROBLEM = "application/problem+json"
+
+
+def slugs(response_json: dict[str, object]) -> list[str]:
+    items = response_json["items"]
+    assert isinstance(items, list)
+    return [item["slug"] for item in items]
+
+
+def test_groups_list_shows_open_and_closed_groups_but_not_secret_ones(
+    client: TestClient, session: Session
+) -> None:
+    make_group(session, slug="oppen", visibility=Visibility.OPEN)
+    make_group(session, slug="sluten", visibility=Visibility.CLOSED)
+    make_group(session, slug="hemlig", visibility=Visibility.SECRET)
+
+    response = client.get("/api/v1/groups")
+
+    assert response.status_code == 200, response.text
+    assert {"oppen", "sluten"} <= set(slugs(response.json()))
+    assert "hemlig" not in slugs(response.json())
+    assert response.json()["next_cursor"] is None
+
+
+def test_group_json_names_its_leads_with_title_and_municipality(
+    client: TestClient, session: Session
+) -> None:
+    group = make_group(session, slug="ungdom-test", name="Ungdom")
+    lead = make_user(session, name="Karin Lund", title="Ungdomssamordnare")
+    make_membership(session, group=group, user=lead, role=MemberRole.LEAD)
+
+    body = client.get("/api/v1/groups/ungdom-test").json()
+
+    assert body["name"] == "Ungdom"
+    assert body["member_count"] == 1
+    assert body["leads"] == [
+        {
+            "id": lead.id,
+            "name": "Karin Lund",
+            "title": "Ungdomssamordnare",
+            "municipality": "Avesta",
+        }
+    ]
+    assert body["can_read"] is False  # anonymous callers read no content
+
+
+def test_a_single_group_carries_a_strong_etag(client: TestClient, session: Session) -> None:
+    make_group(session, slug="etag-group")
+    response = client.get("/api/v1/groups/etag-group")
+    assert response.headers["ETag"] == '"1"'
+
+
+def test_a_secret_group_is_not_found_for_outsiders(client: TestClient, session: Session) -> None:
+    make_group(session, slug="hemlig", visibility=Visibility.SECRET)
+
+    response = client.get("/api/v1/groups/hemlig")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json() == {
+        "type": "/problems/not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "No such group.",
+    }
+    assert client.get("/api/v1/groups/no-such-group").json() == response.json()
+
+
+def test_following_next_cursor_visits_every_group_once(
+    client: TestClient, session: Session
+) -> None:
+    for n in range(7):
+        make_group(session, slug=f"paged-{n}")
+    seen: list[str] = []
+    url = "/api/v1/groups?limit=3"
+    pages = 0
+    while url:
+        body = client.get(url).json()
+        seen += slugs(body)
+        pages += 1
+        url = f"/api/v1/groups?limit=3&cursor={body['next_cursor']}" if body["next_cursor"] else ""
+    assert len(seen) == len(set(seen))
+    assert {f"paged-{n}" for n in range(7)} <= set(seen)
+    assert pages == -(-len(seen) // 3)
+
+
+def test_limit_out_of_range_is_a_422_problem(client: TestClient) -> None:
+    for limit in ("0", "201", "many"):
+        response = client.get(f"/api/v1/groups?limit={limit}")
+        assert response.status_code == 422, limit
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json()["errors"][0]["field"] == "query.limit"
+
+
+def test_a_cursor_erfa_did_not_issue_is_a_422_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/groups?cursor=eyJpZCI6IDF9")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "cursor",
+            "message": "The cursor is not one erfa issued for this list.",
+            "code": "invalid",
+        }
+    ]
+
+
+def test_municipalities_list_the_ten_members(client: TestClient) -> None:
+    body = client.get("/api/v1/municipalities").json()
+    assert len(body["items"]) == 10
+    assert {k: v for k, v in body["items"][1].items() if k != "id"} == {
+        "slug": "borlange",
+        "name": "Borlänge",
+        "county": "Dalarnas län",
+    }

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+PROBLEM = "application/problem+json"
+
+
+def test_an_unknown_api_route_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "There is nothing at /api/v1/no-such-thing."
+
+
+def test_a_wrong_method_is_a_405_problem(client: TestClient) -> None:
+    response = client.delete("/api/v1/municipalities")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["title"] == "Method not allowed"
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_internals(
+    client: TestClient, app: object
+) -> None:
+    from fastapi import FastAPI
+
+    assert isinstance(app, FastAPI)
+
+    def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/api/v1/explode", explode)
+    with TestClient(app, raise_server_exceptions=False) as quiet:
+        response = quiet.get("/api/v1/explode")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert "secret internals" not in response.text
+
+
+def test_the_openapi_document_describes_problem_responses(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    responses = spec["paths"]["/api/v1/groups/{slug}"]["get"]["responses"]
+    assert PROBLEM in responses["404"]["content"]
+    assert client.get("/api/docs").status_code == 200

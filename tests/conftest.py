@@ -1,0 +1,152 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL via ERFA_TEST_DATABASE_URL).
+
+The schema is built once per run by the migrations. Each test runs inside an outer
+transaction that is rolled back; request sessions join it through savepoints.
+Tests that need a database of their own (migrations, the CLI, `erfa serve`) get a fresh
+one from `fresh_database_url`: a new file on SQLite, a new database on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from domain.directory import ensure_reference_data
+from erfa import db
+from erfa.app import create_app
+from erfa.settings import Settings
+
+TEST_DATABASE_ENV = "ERFA_TEST_DATABASE_URL"
+
+
+def _normalize(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str | None:
+    """The PostgreSQL database named by ERFA_TEST_DATABASE_URL, or None for SQLite."""
+    url = os.environ.get(TEST_DATABASE_ENV)
+    return _normalize(url) if url else None
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if server_url:
+        return server_url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'erfa-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def backend(database_url: str) -> str:
+    return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = db.create_db_engine(database_url)
+    try:
+        db.check_connection(engine)
+    except sa.exc.OperationalError as exc:
+        pytest.exit(f"{TEST_DATABASE_ENV} names a database that does not answer: {exc}", 2)
+    db.upgrade(engine)
+    with db.session_scope(db.make_session_factory(engine)) as session:
+        ensure_reference_data(session)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[sa.Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: sa.Connection) -> Iterator[Session]:
+    factory = db.make_session_factory(connection, join_transaction_mode="create_savepoint")
+    with factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, connection: sa.Connection) -> FastAPI:
+    app = create_app(settings)
+    app.state.session_factory = db.make_session_factory(
+        connection, join_transaction_mode="create_savepoint"
+    )
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def count_statements(connection: sa.Connection) -> Callable[[Callable[[], object]], int]:
+    """How many SQL statements a callable sends over the test's connection."""
+
+    def count(action: Callable[[], object]) -> int:
+        statements: list[str] = []
+
+        def before_execute(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        sa.event.listen(connection, "before_cursor_execute", before_execute)
+        try:
+            action()
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", before_execute)
+        return len(statements)
+
+    return count
+
+
+@pytest.fixture
+def fresh_database_url(server_url: str | None, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's backend, dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"erfa_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

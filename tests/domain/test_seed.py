@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from domain import demo_data
+from domain.passwords import verify_password
+from domain.seed import seed_demo
+from models import (
+    Adoption,
+    Goal,
+    Group,
+    Municipality,
+    Post,
+    Resource,
+    Theme,
+    Thread,
+    User,
+    Visibility,
+)
+
+SLUGS = ["avesta", "borlange", "hedemora", "ludvika", "fagersta", "norberg", "lindesberg",
+         "nora", "filipstad", "storfors"]  # fmt: skip
+
+
+def count(session: Session, model: type) -> int:
+    return session.exec(select(sa.func.count()).select_from(model)).one()
+
+
+def test_reference_data_of_a_new_installation_is_there(session: Session) -> None:
+    slugs = set(session.exec(select(Municipality.slug)).all())
+    assert slugs == set(SLUGS)
+    assert sorted(session.exec(select(Goal.id)).all()) == list(range(1, 18))
+    assert {t.name for t in session.exec(select(Theme)).all()} == {
+        "Integration", "Social hållbarhet", "Attraktivitet",
+    }  # fmt: skip
+
+
+def test_demo_seed_creates_groups_officials_discussions_and_practices(session: Session) -> None:
+    logins = seed_demo(session)
+
+    groups = {g.slug: g for g in session.exec(select(Group)).all()}
+    assert set(groups) == {"ungdom", "attraktionskraft", "kommunikation", "mangfald",
+                           "jamstalldhet", "styrgrupp"}  # fmt: skip
+    assert groups["styrgrupp"].visibility is Visibility.CLOSED
+    assert all(g.visibility is Visibility.OPEN for s, g in groups.items() if s != "styrgrupp")
+    assert count(session, User) == len(demo_data.OFFICIALS) == len(logins)
+    assert [login.role for login in logins].count("coordinator") == 1
+    assert count(session, Thread) == len(demo_data.THREADS) + len(demo_data.RESOURCES)
+    assert count(session, Post) >= 30
+    assert count(session, Resource) == len(demo_data.RESOURCES)
+    assert count(session, Adoption) >= 2
+
+    threads = session.exec(select(Thread)).all()
+    for thread in threads:
+        positions = session.exec(
+            select(Post.position).where(Post.thread_id == thread.id).order_by(col(Post.position))
+        ).all()
+        assert list(positions) == list(range(1, thread.post_count + 1))
+
+
+def test_demo_passwords_are_random_and_match_their_hashes(session: Session) -> None:
+    logins = seed_demo(session)
+    assert len({login.password for login in logins}) == len(logins)
+    login = logins[0]
+    user = session.exec(select(User).where(User.email == login.email)).one()
+    assert user.password_hash is not None
+    assert verify_password(user.password_hash, login.password)
+    assert login.line() == f"{login.email} {login.password} {login.role}"
+
+
+def test_demo_seed_never_seeds_over_existing_data(session: Session) -> None:
+    assert seed_demo(session)
+    users_before = count(session, User)
+    assert seed_demo(session) == []
+    assert count(session, User) == users_before

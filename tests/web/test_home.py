@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from models import MemberRole, Visibility
+from tests.factories import make_group, make_membership, make_user
+
+
+def test_start_page_lists_groups_from_the_database_in_swedish(
+    client: TestClient, session: Session
+) -> None:
+    make_group(session, name="Ungdomsgruppen", description="Om unga i Bergslagen.")
+    make_group(session, name="Den hemliga", visibility=Visibility.SECRET)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert '<html lang="sv">' in response.text
+    assert "Ungdomsgruppen" in response.text
+    assert "Om unga i Bergslagen." in response.text
+    assert "Erfarenhetsgrupper" in response.text
+    assert "Den hemliga" not in response.text
+
+
+def test_start_page_speaks_english_when_the_browser_asks_for_it(
+    client: TestClient, session: Session
+) -> None:
+    make_group(session, name="Ungdomsgruppen")
+    response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,sv;q=0.5"})
+    assert '<html lang="en">' in response.text
+    assert "Experience groups" in response.text
+
+
+def test_page_loads_htmx_from_erfa_itself_and_nothing_from_elsewhere(client: TestClient) -> None:
+    html = client.get("/").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any("/static/vendor/htmx.min.js" in s for s in sources)
+    external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert [s for s in external if not s.startswith("http://testserver/")] == []
+
+    script = client.get("/static/vendor/htmx.min.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert b"htmx" in script.content[:2000]
+    assert client.get("/static/erfa.css").status_code == 200
+
+
+def test_htmx_request_gets_only_the_group_list_fragment(
+    client: TestClient, session: Session
+) -> None:
+    make_group(session, name="Fragmentgruppen")
+    response = client.get("/", headers={"HX-Request": "true", "HX-Target": "group_list"})
+    assert "Fragmentgruppen" in response.text
+    assert "<html" not in response.text
+    assert response.headers["Vary"] == "HX-Request, HX-Target"
+
+
+def test_pages_carry_the_security_headers(client: TestClient) -> None:
+    headers = client.get("/").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_an_unknown_page_is_a_readable_404_page(client: TestClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Sidan finns inte" in response.text
+
+
+def test_start_page_statement_count_does_not_grow_with_the_groups_shown(
+    client: TestClient, session: Session, count_statements: Callable[[Callable[[], object]], int]
+) -> None:
+    def add_groups(n: int) -> None:
+        for _ in range(n):
+            group = make_group(session)
+            make_membership(session, group=group, user=make_user(session), role=MemberRole.LEAD)
+
+    add_groups(1)
+    with_one = count_statements(lambda: client.get("/"))
+    add_groups(29)
+    with_thirty = count_statements(lambda: client.get("/"))
+    assert with_one == with_thirty, (with_one, with_thirty)
+    assert with_one <= 4

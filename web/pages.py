@@ -1,0 +1,19 @@
+"""Pages: thin adapters that call one domain service and render its result."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from domain import groups
+from erfa.deps import SessionDep
+from web.deps import WebActor
+from web.rendering import render
+
+router = APIRouter()
+
+
+@router.get("/", name="home:index", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, actor: WebActor) -> HTMLResponse:
+    directory = groups.list_groups(session, actor)
+    return render(request, "home.html", {"groups": directory}, block="group_list")
