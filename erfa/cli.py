@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
 import typer
+from alembic.util.exc import CommandError
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -53,7 +54,8 @@ def load_settings() -> Settings:
         fail(f"invalid configuration: {problems}")
 
 
-def connect(settings: Settings) -> Engine:
+@contextmanager
+def connected(settings: Settings) -> Iterator[Engine]:
     """An engine that has answered once, or a one-line error naming the database."""
     try:
         engine = db.engine_from_settings(settings)
@@ -61,21 +63,22 @@ def connect(settings: Settings) -> Engine:
     except (sa.exc.SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         fail(f"cannot reach the database at {db.safe_url(settings.database_url)}: {reason}")
-    return engine
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
     """A migrated database and one committed transaction; domain errors become one line."""
-    engine = connect(settings)
-    migrate(engine)
-    try:
-        with db.session_scope(db.make_session_factory(engine)) as session:
-            yield session
-    except DomainError as exc:
-        fail(exc.detail)
-    finally:
-        engine.dispose()
+    with connected(settings) as engine:
+        migrate(engine)
+        try:
+            with db.session_scope(db.make_session_factory(engine)) as session:
+                yield session
+        except DomainError as exc:
+            fail(exc.detail)
 
 
 def migrate(engine: Engine) -> None:
@@ -95,13 +98,12 @@ def serve(
     import uvicorn
 
     settings = load_settings()
-    engine = connect(settings)
-    migrate(engine)
-    if demo:
-        with db.session_scope(db.make_session_factory(engine)) as session:
-            logins = seed.seed_demo(session)
-        print_demo_logins(settings, [login.line() for login in logins])
-    engine.dispose()
+    with connected(settings) as engine:
+        migrate(engine)
+        if demo:
+            with db.session_scope(db.make_session_factory(engine)) as session:
+                logins = seed.seed_demo(session)
+            print_demo_logins(settings, [login.line() for login in logins])
     typer.echo(f"erfa serves on http://{host}:{port}/", err=True)
     uvicorn.run(
         "erfa.app:create_app",
@@ -137,33 +139,30 @@ def print_demo_logins(settings: Settings, fresh: list[str]) -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    settings = load_settings()
-    engine = connect(settings)
-    db.upgrade(engine, revision)
-    if revision == "head":
-        with db.session_scope(db.make_session_factory(engine)) as session:
-            directory.ensure_reference_data(session)
-    typer.echo(f"database at {db.current_revision(engine)}")
+    with connected(load_settings()) as engine:
+        if revision == "head":
+            migrate(engine)
+        else:
+            db.upgrade(engine, revision)
+        typer.echo(f"database at {db.current_revision(engine)}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
     """Revert migrations down to REVISION."""
-    engine = connect(load_settings())
-    try:
-        db.downgrade(engine, revision)
-    except Exception as exc:  # alembic raises plain errors for unknown revisions
-        if isinstance(exc, sa.exc.SQLAlchemyError):
-            raise
-        fail(f"cannot downgrade to {revision!r}: {exc}")
-    typer.echo(f"database at {db.current_revision(engine) or 'base'}")
+    with connected(load_settings()) as engine:
+        try:
+            db.downgrade(engine, revision)
+        except CommandError as exc:
+            fail(f"cannot downgrade to {revision!r}: {exc}")
+        typer.echo(f"database at {db.current_revision(engine) or 'base'}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's revision and whether migrations are pending."""
-    engine = connect(load_settings())
-    current, head = db.current_revision(engine), db.head_revision()
+    with connected(load_settings()) as engine:
+        current, head = db.current_revision(engine), db.head_revision()
     state = "up to date" if current == head else f"pending: newest is {head}"
     typer.echo(f"{current or 'base'} ({state})")
 
