@@ -94,8 +94,17 @@ def alembic_config(connection: sa.Connection | None = None, database_url: str = 
     return config
 
 
+# Any constant works; it only has to be the same in every erfa process.
+_MIGRATION_LOCK_ID = 0x65726661
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate; on PostgreSQL several starting workers or hosts take turns."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
         command.upgrade(alembic_config(connection), revision)
 
 
