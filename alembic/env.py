@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import models
-from alembic import context
 from erfa.db import create_db_engine
 from erfa.settings import Settings
 
