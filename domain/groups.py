@@ -161,17 +161,20 @@ def _group_by_slug(session: Session, slug: str) -> Group | None:
     return session.exec(select(Group).where(Group.slug == slug.strip().lower())).first()
 
 
-def _leads_by_group(session: Session, group_ids: list[int]) -> dict[int, list[LeadView]]:
+def _leads_by_group(session: Session, group_ids: list[int]) -> dict[int | None, list[LeadView]]:
     if not group_ids:
         return {}
     rows = session.exec(
-        select(Membership.group_id, User.id, User.name, User.title, Municipality.name)
+        select(col(Membership.group_id), User, col(Municipality.name))
         .join(User, col(User.id) == Membership.user_id)
         .join(Municipality, col(Municipality.id) == User.municipality_id)
         .where(col(Membership.group_id).in_(group_ids), Membership.role == MemberRole.LEAD)
         .order_by(col(User.name))
     ).all()
-    leads: dict[int, list[LeadView]] = {}
-    for group_id, user_id, name, title, municipality in rows:
-        leads.setdefault(group_id, []).append(LeadView(user_id, name, title, municipality))
+    leads: dict[int | None, list[LeadView]] = {}
+    for group_id, user, municipality in rows:
+        assert user.id is not None
+        leads.setdefault(group_id, []).append(
+            LeadView(user.id, user.name, user.title, municipality)
+        )
     return leads

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound
@@ -79,16 +80,16 @@ def require_administrator(actor: Actor) -> None:
 
 
 def visible_groups_clause(actor: Actor) -> ColumnElement[bool]:
-    listed = Group.visibility != Visibility.SECRET  # type: ignore[arg-type]
+    listed = col(Group.visibility) != Visibility.SECRET
     if not actor.member_group_ids:
         return listed
-    return sa.or_(listed, Group.id.in_(actor.member_group_ids))  # type: ignore[union-attr]
+    return sa.or_(listed, col(Group.id).in_(actor.member_group_ids))
 
 
 def readable_groups_clause(actor: Actor) -> ColumnElement[bool]:
     if not actor.signed_in:
         return sa.false()
-    open_ = Group.visibility == Visibility.OPEN  # type: ignore[arg-type]
+    open_ = col(Group.visibility) == Visibility.OPEN
     if not actor.member_group_ids:
         return open_
-    return sa.or_(open_, Group.id.in_(actor.member_group_ids))  # type: ignore[union-attr]
+    return sa.or_(open_, col(Group.id).in_(actor.member_group_ids))

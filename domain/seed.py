@@ -201,15 +201,16 @@ def _seed_resource(
         title=item["title"],
         summary=item["summary"],
         kind=ResourceKind(item["kind"]),
-        municipality_id=directory.municipality_by_slug(session, item["municipality"]).id,
+        municipality_id=_municipality_id(session, item["municipality"]),
         contact_user_id=author.id,
         contact_name=author.name,
         contact_email=author.email,
         link=item["link"],
         adoption_count=len(item["adoptions"]),
         created_at=thread.created_at,
-        **sections,
     )
+    for field, value in sections.items():
+        setattr(resource, field, value)
     session.add(resource)
     session.flush()
     assert resource.id is not None
@@ -219,7 +220,7 @@ def _seed_resource(
         session.add(
             Adoption(
                 resource_id=resource.id,
-                municipality_id=directory.municipality_by_slug(session, entry["municipality"]).id,
+                municipality_id=_municipality_id(session, entry["municipality"]),
                 recorded_by_id=people[entry["author"]].id,
                 adopted_on=date.fromisoformat(entry["adopted_on"]),
                 summary=entry["summary"],
@@ -228,3 +229,9 @@ def _seed_resource(
             )
         )
     session.flush()
+
+
+def _municipality_id(session: Session, slug: str) -> int:
+    municipality_id = directory.municipality_by_slug(session, slug).id
+    assert municipality_id is not None
+    return municipality_id

@@ -45,10 +45,11 @@ def render(
 ) -> HTMLResponse:
     i18n.activate(request_locale(request))
     fragment = block if block is not None and is_htmx(request) else None
-    response: HTMLResponse = templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, template, context or {}, status_code=status_code, block_name=fragment
     )
     response.headers["Vary"] = "HX-Request, HX-Target"
+    assert isinstance(response, HTMLResponse)
     return response
 
 
