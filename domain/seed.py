@@ -52,7 +52,6 @@ def is_empty(session: Session) -> bool:
 
 def seed_demo(session: Session) -> list[DemoLogin]:
     """Seed the demo data; returns the logins, or an empty list if officials exist already."""
-    directory.ensure_reference_data(session)
     if not is_empty(session):
         return []
     group_ids = _seed_groups(session)

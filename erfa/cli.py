@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import directory, groups, seed, users
+from domain import groups, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
 from erfa import db, mail
@@ -49,7 +49,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"ERFA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            (f"ERFA_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "")
+            + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
         )
         fail(f"invalid configuration: {problems}")
 
@@ -83,8 +85,6 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
 
 def migrate(engine: Engine) -> None:
     db.upgrade(engine)
-    with db.session_scope(db.make_session_factory(engine)) as session:
-        directory.ensure_reference_data(session)
 
 
 @app.command()
@@ -140,10 +140,7 @@ def print_demo_logins(settings: Settings, fresh: list[str]) -> None:
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     with connected(load_settings()) as engine:
-        if revision == "head":
-            migrate(engine)
-        else:
-            db.upgrade(engine, revision)
+        db.upgrade(engine, revision)
         typer.echo(f"database at {db.current_revision(engine)}")
 
 

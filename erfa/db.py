@@ -20,6 +20,9 @@ from erfa.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "alembic"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 5
+READ_ONLY = "erfa_read_only"
+"""Execution option for sessions that only read: on SQLite they begin a deferred transaction."""
 MIGRATION_FILE_TEMPLATE = (
     "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s"  # YYYY-MM-DD-HHMM_slug
 )
@@ -37,7 +40,10 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = (
+        {"connect_timeout": PG_CONNECT_TIMEOUT_S} if url.get_backend_name() == "postgresql" else {}
+    )
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -45,6 +51,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     pysqlite's own transaction handling does not emit BEGIN before reads and breaks
     SAVEPOINT; SQLAlchemy's documented recipe hands transaction control back to us.
+    Transactions that may write begin IMMEDIATE: a deferred one that reads first and
+    writes later fails at once with "database is locked" when another connection wrote
+    in between, and the busy timeout cannot help it. Read-only sessions (`READ_ONLY`)
+    stay deferred so that readers never wait for a writer.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -59,10 +69,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(bind: Engine | sa.Connection, **kwargs: Any) -> sessionmaker[Session]:
+def make_session_factory(
+    bind: Engine | sa.Connection, *, read_only: bool = False, **kwargs: Any
+) -> sessionmaker[Session]:
+    if read_only and isinstance(bind, Engine):
+        bind = bind.execution_options(**{READ_ONLY: True})
     return sessionmaker(bind=bind, class_=Session, expire_on_commit=False, **kwargs)
 
 
@@ -98,18 +113,49 @@ def alembic_config(connection: sa.Connection | None = None, database_url: str = 
 _MIGRATION_LOCK_ID = 0x65726661
 
 
+class MigrationError(RuntimeError):
+    pass
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection in one transaction, fit for schema changes.
+
+    On SQLite, foreign keys are off while it runs: batch mode rebuilds a table by copying
+    and dropping it, and with foreign keys on the drop would cascade into its children.
+    They are checked before the commit instead. On PostgreSQL an advisory lock makes
+    workers and hosts that start together take turns.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection
+        if sqlite:
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                    )
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise MigrationError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                assert raw is not None
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate; on PostgreSQL several starting workers or hosts take turns."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
-            )
+    with migration_connection(engine) as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
 
 
@@ -123,7 +169,7 @@ def head_revision() -> str | None:
 
 
 def check_connection(engine: Engine) -> None:
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         connection.execute(sa.text("SELECT 1"))
 
 

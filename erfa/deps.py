@@ -16,9 +16,19 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed before the response is sent."""
-    with request.app.state.session_factory() as session:
+    """One session per request, committed before the response is sent.
+
+    Safe methods get a read-only session: on SQLite it never waits for a writer.
+    """
+    state = request.app.state
+    factory = (
+        state.read_session_factory if request.method in SAFE_METHODS else state.session_factory
+    )
+    with factory() as session:
         try:
             yield session
             session.commit()

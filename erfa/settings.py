@@ -6,16 +6,19 @@ once and kept, readable by the owner only, in the data folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -47,8 +50,15 @@ class Settings(BaseSettings):
             self.upload_dir = self.data_dir / "uploads"
         if not self.secret_key:
             self.secret_key = load_or_create_secret_key(self.data_dir)
+            where = f"the key file {self.data_dir / SECRET_KEY_FILE}"
+        else:
+            where = "ERFA_SECRET_KEY"
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"{where} holds fewer than {MIN_SECRET_LENGTH} characters")
         if not self.jwt_secret:
             self.jwt_secret = derive_key(self.secret_key, "erfa-jwt")
+        elif len(self.jwt_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"ERFA_JWT_SECRET holds fewer than {MIN_SECRET_LENGTH} characters")
 
     @property
     def uploads(self) -> Path:
@@ -70,16 +80,20 @@ def derive_key(secret_key: str, purpose: str) -> str:
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
+    """The installation's key: read from the data folder, or made and stored there once.
+
+    The key is written to a temporary file and linked into place, so a process that
+    starts at the same moment reads either no file or the whole key, never half of it.
+    """
     path = data_dir / SECRET_KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: when two processes start at once, exactly one writes and the other reads.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:  # mkstemp creates it with mode 0600
+                handle.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()

@@ -39,9 +39,11 @@ class Invitation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
     invited_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
-    group_id: int | None = Field(default=None, foreign_key="group.id", ondelete="CASCADE")
+    group_id: int | None = Field(
+        default=None, foreign_key="group.id", ondelete="CASCADE", index=True
+    )
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -45,7 +45,7 @@ class ThreadGoal(SQLModel, table=True):
     __tablename__ = "thread_goal"
 
     thread_id: int = Field(foreign_key="thread.id", ondelete="CASCADE", primary_key=True)
-    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True, index=True)
 
 
 class Post(SQLModel, table=True):
@@ -57,7 +57,9 @@ class Post(SQLModel, table=True):
     thread_id: int = Field(foreign_key="thread.id", ondelete="CASCADE")
     author_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT", index=True)
     position: int = Field(nullable=False)
-    reply_to_id: int | None = Field(default=None, foreign_key="post.id", ondelete="SET NULL")
+    reply_to_id: int | None = Field(
+        default=None, foreign_key="post.id", ondelete="SET NULL", index=True
+    )
     body: str = text_field()
     body_html: str = text_field()
     renderer_version: int = Field(default=1, nullable=False)
@@ -70,7 +72,7 @@ class Post(SQLModel, table=True):
     hidden_at: datetime | None = timestamp_field()
     hidden_reason: str | None = Field(default=None, sa_type=sa.Text)
     hidden_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
 
     author: User = Relationship(
@@ -96,7 +98,7 @@ class PostRevision(SQLModel, table=True):
     version: int = Field(nullable=False)
     body: str = text_field()
     edited_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
     created_at: datetime = created_at_field()
 

@@ -21,7 +21,9 @@ class Group(SQLModel, table=True):
     focus_area: FocusArea = enum_field(FocusArea, "focus_area", default=FocusArea.OTHER)
     description: str = text_field()
     visibility: Visibility = enum_field(Visibility, "visibility", default=Visibility.OPEN)
-    theme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="SET NULL")
+    theme_id: int | None = Field(
+        default=None, foreign_key="theme.id", ondelete="SET NULL", index=True
+    )
     member_count: int = Field(default=0, nullable=False)
     thread_count: int = Field(default=0, nullable=False)
     last_activity_at: datetime | None = timestamp_field()
@@ -36,7 +38,7 @@ class GroupGoal(SQLModel, table=True):
     __tablename__ = "group_goal"
 
     group_id: int = Field(foreign_key="group.id", ondelete="CASCADE", primary_key=True)
-    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True, index=True)
 
 
 class Membership(SQLModel, table=True):
@@ -69,7 +71,7 @@ class JoinRequest(SQLModel, table=True):
     created_at: datetime = created_at_field()
     decided_at: datetime | None = timestamp_field()
     decided_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
 
     __table_args__ = (

@@ -21,7 +21,7 @@ class Flag(SQLModel, table=True):
     created_at: datetime = created_at_field()
     resolved_at: datetime | None = timestamp_field()
     resolved_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
 
     __table_args__ = (

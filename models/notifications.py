@@ -35,10 +35,16 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
     kind: NotificationKind = enum_field(NotificationKind, "notification_kind", default=None)
-    actor_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
-    group_id: int | None = Field(default=None, foreign_key="group.id", ondelete="CASCADE")
-    thread_id: int | None = Field(default=None, foreign_key="thread.id", ondelete="CASCADE")
-    post_id: int | None = Field(default=None, foreign_key="post.id", ondelete="CASCADE")
+    actor_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
+    )
+    group_id: int | None = Field(
+        default=None, foreign_key="group.id", ondelete="CASCADE", index=True
+    )
+    thread_id: int | None = Field(
+        default=None, foreign_key="thread.id", ondelete="CASCADE", index=True
+    )
+    post_id: int | None = Field(default=None, foreign_key="post.id", ondelete="CASCADE", index=True)
     created_at: datetime = created_at_field()
     read_at: datetime | None = timestamp_field()
 

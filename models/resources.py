@@ -30,7 +30,7 @@ class Resource(SQLModel, table=True):
     kind: ResourceKind = enum_field(ResourceKind, "resource_kind", default=ResourceKind.MODEL)
     municipality_id: int = Field(foreign_key="municipality.id", ondelete="RESTRICT", index=True)
     contact_user_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
     contact_name: str = Field(default="", max_length=120)
     contact_email: str = Field(default="", max_length=254)
@@ -64,7 +64,7 @@ class ResourceGoal(SQLModel, table=True):
     __tablename__ = "resource_goal"
 
     resource_id: int = Field(foreign_key="resource.id", ondelete="CASCADE", primary_key=True)
-    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True, index=True)
 
 
 class Attachment(SQLModel, table=True):
@@ -75,7 +75,7 @@ class Attachment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     resource_id: int = Field(foreign_key="resource.id", ondelete="CASCADE", index=True)
     uploaded_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
     filename: str = Field(max_length=255)
     content_type: str = Field(max_length=127)
@@ -96,7 +96,7 @@ class Adoption(SQLModel, table=True):
     resource_id: int = Field(foreign_key="resource.id", ondelete="CASCADE", index=True)
     municipality_id: int = Field(foreign_key="municipality.id", ondelete="RESTRICT", index=True)
     recorded_by_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
     adopted_on: date | None = Field(default=None)
     summary: str = text_field()

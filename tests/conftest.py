@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from domain.directory import ensure_reference_data
 from erfa import db
 from erfa.app import create_app
 from erfa.settings import Settings
@@ -63,8 +62,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     except sa.exc.OperationalError as exc:
         pytest.exit(f"{TEST_DATABASE_ENV} names a database that does not answer: {exc}", 2)
     db.upgrade(engine)
-    with db.session_scope(db.make_session_factory(engine)) as session:
-        ensure_reference_data(session)
     yield engine
     engine.dispose()
 
@@ -102,9 +99,8 @@ def session(connection: sa.Connection) -> Iterator[Session]:
 @pytest.fixture
 def app(settings: Settings, connection: sa.Connection) -> FastAPI:
     app = create_app(settings)
-    app.state.session_factory = db.make_session_factory(
-        connection, join_transaction_mode="create_savepoint"
-    )
+    factory = db.make_session_factory(connection, join_transaction_mode="create_savepoint")
+    app.state.session_factory = app.state.read_session_factory = factory
     return app
 
 

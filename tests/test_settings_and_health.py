@@ -60,3 +60,26 @@ def test_healthz_reports_an_unreachable_database_as_503(tmp_path: Path) -> None:
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+def test_an_empty_or_short_key_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("\n")
+    with pytest.raises(ValueError, match="fewer than 32 characters"):
+        make(tmp_path)
+
+
+def test_a_short_secret_key_from_the_environment_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="ERFA_SECRET_KEY holds fewer than 32"):
+        make(tmp_path, secret_key="too short")
+    with pytest.raises(ValueError, match="ERFA_JWT_SECRET holds fewer than 32"):
+        make(tmp_path, jwt_secret="too short")
+
+
+def test_processes_starting_together_share_one_whole_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: make(tmp_path).secret_key, range(32)))
+    assert len(keys) == 1
+    assert len(keys.pop()) >= 32
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

@@ -25,10 +25,19 @@ def erfa(fresh_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_user_create_with_password_from_stdin_then_listed(erfa) -> None:  # type: ignore[no-untyped-def]
     result = erfa(
-        "user", "create", "--email", "Karin.Lund@Nora.se", "--name", "Karin Lund",
-        "--municipality", "nora", "--title", "Folkhälsostrateg", "--password-stdin",
+        "user",
+        "create",
+        "--email",
+        "Karin.Lund@Nora.se",
+        "--name",
+        "Karin Lund",
+        "--municipality",
+        "nora",
+        "--title",
+        "Folkhälsostrateg",
+        "--password-stdin",
         input="a long enough password\n",
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     assert "created karin.lund@nora.se" in result.output
     assert "active" in result.output
@@ -39,8 +48,17 @@ def test_user_create_with_password_from_stdin_then_listed(erfa) -> None:  # type
 
 
 def test_user_create_without_password_mails_an_invitation(erfa, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    result = erfa("user", "create", "--email", "per@avesta.se", "--name", "Per Ek",
-                  "--municipality", "avesta", "--admin")  # fmt: skip
+    result = erfa(
+        "user",
+        "create",
+        "--email",
+        "per@avesta.se",
+        "--name",
+        "Per Ek",
+        "--municipality",
+        "avesta",
+        "--admin",
+    )
     assert result.exit_code == 0, result.output
     assert "invited by email" in result.output
     mails = list((tmp_path / "data" / "outbox").glob("*.eml"))
@@ -61,8 +79,13 @@ def test_user_create_without_password_mails_an_invitation(erfa, tmp_path: Path) 
 def test_user_create_refuses_bad_input_with_one_line(erfa, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
     base = {"--email": "a@avesta.se", "--name": "A", "--municipality": "avesta"}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
-    result = erfa("user", "create", *[x for pair in base.items() for x in pair],
-                  "--password-stdin", input="a long enough password\n")  # fmt: skip
+    result = erfa(
+        "user",
+        "create",
+        *[x for pair in base.items() for x in pair],
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
@@ -77,15 +100,35 @@ def test_user_create_refuses_a_duplicate_email(erfa) -> None:  # type: ignore[no
 
 
 def test_user_create_refuses_a_short_password(erfa) -> None:  # type: ignore[no-untyped-def]
-    result = erfa("user", "create", "--email", "a@avesta.se", "--name", "A",
-                  "--municipality", "avesta", "--password-stdin", input="short\n")  # fmt: skip
+    result = erfa(
+        "user",
+        "create",
+        "--email",
+        "a@avesta.se",
+        "--name",
+        "A",
+        "--municipality",
+        "avesta",
+        "--password-stdin",
+        input="short\n",
+    )
     assert result.exit_code == 1
     assert "at least 12 characters" in result.output
 
 
 def test_group_create_and_add_member_as_lead(erfa) -> None:  # type: ignore[no-untyped-def]
-    created = erfa("group", "create", "--slug", "kultur", "--name", "Kultur",
-                   "--focus", "attraktionskraft", "--visibility", "closed")  # fmt: skip
+    created = erfa(
+        "group",
+        "create",
+        "--slug",
+        "kultur",
+        "--name",
+        "Kultur",
+        "--focus",
+        "attraktionskraft",
+        "--visibility",
+        "closed",
+    )
     assert created.exit_code == 0, created.output
     assert "created group kultur (closed)" in created.output
     erfa("user", "create", "--email", "b@nora.se", "--name", "B", "--municipality", "nora")
@@ -168,3 +211,49 @@ def test_invalid_configuration_is_one_clear_line(
     result = CliRunner().invoke(app, ["db", "current"])
     assert result.exit_code == 1
     assert "ERFA_MAX_UPLOAD_MB" in result.output
+
+
+def test_a_short_secret_key_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ERFA_SECRET_KEY", "short")
+    monkeypatch.setenv("ERFA_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["db", "current"])
+    assert result.exit_code == 1
+    assert (
+        "erfa: invalid configuration: ERFA_SECRET_KEY holds fewer than 32 characters"
+        in result.output
+    )
+
+
+def test_reference_data_a_coordinator_removed_stays_removed(erfa, fresh_database_url: str) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from erfa import db
+
+    assert erfa("db", "upgrade").exit_code == 0
+    engine = db.create_db_engine(fresh_database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM theme WHERE slug = 'integration'"))
+    assert erfa("db", "upgrade").exit_code == 0
+    assert erfa("seed", "demo").exit_code == 0
+    with engine.connect() as connection:
+        slugs = connection.execute(sa.text("SELECT slug FROM theme ORDER BY slug")).scalars().all()
+    engine.dispose()
+    assert slugs == ["attraktivitet", "social-hallbarhet"]
+
+
+def test_municipality_slugs_are_case_insensitive(erfa) -> None:  # type: ignore[no-untyped-def]
+    result = erfa(
+        "user",
+        "create",
+        "--email",
+        "c@ludvika.se",
+        "--name",
+        "C",
+        "--municipality",
+        "Ludvika",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output

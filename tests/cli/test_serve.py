@@ -31,8 +31,11 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, list[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [ERFA, "serve", "--port", str(port), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     printed: list[str] = []
     try:
@@ -58,8 +61,11 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, list[str]]]:
 def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "ERFA_DATABASE_URL": fresh_database_url,
-           "ERFA_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    env = {
+        **os.environ,
+        "ERFA_DATABASE_URL": fresh_database_url,
+        "ERFA_DATA_DIR": str(tmp_path / "data"),
+    }
 
     with serving(env, "--demo") as (base, printed):
         home = httpx.get(base + "/")
@@ -68,8 +74,14 @@ def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
 
     assert home.status_code == 200
     assert "Attraktionskraft" in home.text
-    assert [g["slug"] for g in groups] == ["ungdom", "attraktionskraft", "kommunikation",
-                                           "mangfald", "jamstalldhet", "styrgrupp"]  # fmt: skip
+    assert [g["slug"] for g in groups] == [
+        "ungdom",
+        "attraktionskraft",
+        "kommunikation",
+        "mangfald",
+        "jamstalldhet",
+        "styrgrupp",
+    ]
     assert len(first) >= 10
     assert (tmp_path / "data" / "demo-logins.txt").stat().st_mode & 0o777 == 0o600
 

@@ -19,8 +19,18 @@ from models import (
     Visibility,
 )
 
-SLUGS = ["avesta", "borlange", "hedemora", "ludvika", "fagersta", "norberg", "lindesberg",
-         "nora", "filipstad", "storfors"]  # fmt: skip
+SLUGS = [
+    "avesta",
+    "borlange",
+    "hedemora",
+    "ludvika",
+    "fagersta",
+    "norberg",
+    "lindesberg",
+    "nora",
+    "filipstad",
+    "storfors",
+]
 
 
 def count(session: Session, model: type) -> int:
@@ -32,16 +42,24 @@ def test_reference_data_of_a_new_installation_is_there(session: Session) -> None
     assert slugs == set(SLUGS)
     assert sorted(session.exec(select(Goal.id)).all()) == list(range(1, 18))
     assert {t.name for t in session.exec(select(Theme)).all()} == {
-        "Integration", "Social hållbarhet", "Attraktivitet",
-    }  # fmt: skip
+        "Integration",
+        "Social hållbarhet",
+        "Attraktivitet",
+    }
 
 
 def test_demo_seed_creates_groups_officials_discussions_and_practices(session: Session) -> None:
     logins = seed_demo(session)
 
     groups = {g.slug: g for g in session.exec(select(Group)).all()}
-    assert set(groups) == {"ungdom", "attraktionskraft", "kommunikation", "mangfald",
-                           "jamstalldhet", "styrgrupp"}  # fmt: skip
+    assert set(groups) == {
+        "ungdom",
+        "attraktionskraft",
+        "kommunikation",
+        "mangfald",
+        "jamstalldhet",
+        "styrgrupp",
+    }
     assert groups["styrgrupp"].visibility is Visibility.CLOSED
     assert all(g.visibility is Visibility.OPEN for s, g in groups.items() if s != "styrgrupp")
     assert count(session, User) == len(demo_data.OFFICIALS) == len(logins)

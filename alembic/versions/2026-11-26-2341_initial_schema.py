@@ -4,9 +4,9 @@ Municipalities, themes and the 17 goals; officials, invitations and API tokens; 
 memberships and join requests; threads, posts and their revisions; resources with
 attachments and adoptions; flags, the audit log, subscriptions and notifications.
 
-Revision ID: 0a222c7272be
+Revision ID: 058cbf9efaaf
 Revises:
-Create Date: 2026-11-26 23:19:06.252960
+Create Date: 2026-11-26 23:41:23.538914
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0a222c7272be"
+revision: str = "058cbf9efaaf"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -120,6 +120,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_group")),
         sa.UniqueConstraint("slug", name=op.f("uq_group_slug")),
     )
+    with op.batch_alter_table("group", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_group_theme_id"), ["theme_id"], unique=False)
+
     op.create_table(
         "municipality_domain",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -222,6 +225,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("group_id", "goal_id", name=op.f("pk_group_goal")),
     )
+    with op.batch_alter_table("group_goal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_group_goal_goal_id"), ["goal_id"], unique=False)
+
     op.create_table(
         "invitation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -254,6 +260,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_invitation_token_hash")),
     )
     with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_invitation_invited_by_id"), ["invited_by_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_invitation_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -298,6 +308,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_join_request")),
     )
     with op.batch_alter_table("join_request", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_join_request_decided_by_id"), ["decided_by_id"], unique=False
+        )
         batch_op.create_index("ix_join_request_group_status", ["group_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_join_request_user_id"), ["user_id"], unique=False)
         batch_op.create_index(
@@ -416,6 +429,8 @@ def upgrade() -> None:
     with op.batch_alter_table("post", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_post_author_id"), ["author_id"], unique=False)
         batch_op.create_index("ix_post_change_seq", ["change_seq"], unique=False)
+        batch_op.create_index(batch_op.f("ix_post_hidden_by_id"), ["hidden_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_post_reply_to_id"), ["reply_to_id"], unique=False)
 
     op.create_table(
         "resource",
@@ -494,6 +509,9 @@ def upgrade() -> None:
     with op.batch_alter_table("resource", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_resource_author_id"), ["author_id"], unique=False)
         batch_op.create_index("ix_resource_change_seq", ["change_seq"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_resource_contact_user_id"), ["contact_user_id"], unique=False
+        )
         batch_op.create_index("ix_resource_group_kind", ["group_id", "kind"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_resource_municipality_id"), ["municipality_id"], unique=False
@@ -551,6 +569,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("thread_id", "goal_id", name=op.f("pk_thread_goal")),
     )
+    with op.batch_alter_table("thread_goal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_thread_goal_goal_id"), ["goal_id"], unique=False)
+
     op.create_table(
         "adoption",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -585,6 +606,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_adoption_municipality_id"), ["municipality_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_adoption_recorded_by_id"), ["recorded_by_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_adoption_resource_id"), ["resource_id"], unique=False)
 
     op.create_table(
@@ -617,6 +641,9 @@ def upgrade() -> None:
     with op.batch_alter_table("attachment", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_attachment_resource_id"), ["resource_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_attachment_uploaded_by_id"), ["uploaded_by_id"], unique=False
         )
 
     op.create_table(
@@ -664,6 +691,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("flag", schema=None) as batch_op:
         batch_op.create_index("ix_flag_group_status", ["group_id", "status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_flag_resolved_by_id"), ["resolved_by_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_flag_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -720,6 +750,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
     )
     with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notification_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notification_post_id"), ["post_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notification_thread_id"), ["thread_id"], unique=False)
         batch_op.create_index(
             "ix_notification_user_unread", ["user_id", "read_at", "created_at"], unique=False
         )
@@ -744,6 +778,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_post_revision")),
         sa.UniqueConstraint("post_id", "version", name=op.f("uq_post_revision_post_id_version")),
     )
+    with op.batch_alter_table("post_revision", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_post_revision_edited_by_id"), ["edited_by_id"], unique=False
+        )
+
     op.create_table(
         "resource_goal",
         sa.Column("resource_id", sa.Integer(), nullable=False),
@@ -759,29 +798,47 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("resource_id", "goal_id", name=op.f("pk_resource_goal")),
     )
+    with op.batch_alter_table("resource_goal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_resource_goal_goal_id"), ["goal_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("resource_goal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resource_goal_goal_id"))
+
     op.drop_table("resource_goal")
+    with op.batch_alter_table("post_revision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_post_revision_edited_by_id"))
+
     op.drop_table("post_revision")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_user_unread")
+        batch_op.drop_index(batch_op.f("ix_notification_thread_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_post_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_group_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_actor_id"))
 
     op.drop_table("notification")
     with op.batch_alter_table("flag", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flag_user_id"))
+        batch_op.drop_index(batch_op.f("ix_flag_resolved_by_id"))
         batch_op.drop_index("ix_flag_group_status")
 
     op.drop_table("flag")
     with op.batch_alter_table("attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachment_uploaded_by_id"))
         batch_op.drop_index(batch_op.f("ix_attachment_resource_id"))
 
     op.drop_table("attachment")
     with op.batch_alter_table("adoption", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_adoption_resource_id"))
+        batch_op.drop_index(batch_op.f("ix_adoption_recorded_by_id"))
         batch_op.drop_index(batch_op.f("ix_adoption_municipality_id"))
 
     op.drop_table("adoption")
+    with op.batch_alter_table("thread_goal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_thread_goal_goal_id"))
+
     op.drop_table("thread_goal")
     with op.batch_alter_table("subscription", schema=None) as batch_op:
         batch_op.drop_index("ix_subscription_thread_id")
@@ -791,11 +848,14 @@ def downgrade() -> None:
     with op.batch_alter_table("resource", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_municipality_id"))
         batch_op.drop_index("ix_resource_group_kind")
+        batch_op.drop_index(batch_op.f("ix_resource_contact_user_id"))
         batch_op.drop_index("ix_resource_change_seq")
         batch_op.drop_index(batch_op.f("ix_resource_author_id"))
 
     op.drop_table("resource")
     with op.batch_alter_table("post", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_post_reply_to_id"))
+        batch_op.drop_index(batch_op.f("ix_post_hidden_by_id"))
         batch_op.drop_index("ix_post_change_seq")
         batch_op.drop_index(batch_op.f("ix_post_author_id"))
 
@@ -817,12 +877,18 @@ def downgrade() -> None:
         )
         batch_op.drop_index(batch_op.f("ix_join_request_user_id"))
         batch_op.drop_index("ix_join_request_group_status")
+        batch_op.drop_index(batch_op.f("ix_join_request_decided_by_id"))
 
     op.drop_table("join_request")
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitation_user_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_invited_by_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_group_id"))
 
     op.drop_table("invitation")
+    with op.batch_alter_table("group_goal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_group_goal_goal_id"))
+
     op.drop_table("group_goal")
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
@@ -836,6 +902,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_municipality_domain_municipality_id"))
 
     op.drop_table("municipality_domain")
+    with op.batch_alter_table("group", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_group_theme_id"))
+
     op.drop_table("group")
     op.drop_table("theme")
     op.drop_table("municipality")
