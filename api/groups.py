@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from api.deps import ApiActor, Page
+from api.deps import ApiActor
+from api.etags import etag_of, not_modified
+from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import GroupOut, ListOut
 from domain import groups
@@ -16,21 +18,25 @@ router = APIRouter(tags=["groups"])
 @router.get("/groups", responses=problem_responses())
 def list_groups(session: SessionDep, actor: ApiActor, page: Page) -> ListOut[GroupOut]:
     """Open and closed groups, and the secret ones the caller belongs to."""
-    position = page.position("groups")
+    after = page.position("groups")
     views = groups.list_groups(
-        session, actor, after_id=position["id"] if position else None, limit=page.limit + 1
+        session, actor, after_id=after["id"] if after else None, limit=page.fetch
     )
-    more = len(views) > page.limit
-    views = views[: page.limit]
-    last = {"id": views[-1].group.id} if more and views else None
-    return ListOut(
-        items=[GroupOut.from_view(view) for view in views],
-        next_cursor=page.next_cursor("groups", last),
-    )
+    items, next_cursor = page.window("groups", views, lambda view: {"id": view.group.id})
+    return ListOut(items=[GroupOut.from_view(view) for view in items], next_cursor=next_cursor)
 
 
-@router.get("/groups/{slug}", responses=problem_responses(404))
-def get_group(slug: str, session: SessionDep, actor: ApiActor, response: Response) -> GroupOut:
+@router.get(
+    "/groups/{slug}",
+    response_model=GroupOut,
+    responses={**problem_responses(404), 304: {"description": "Not modified"}},
+)
+def get_group(
+    slug: str, request: Request, response: Response, session: SessionDep, actor: ApiActor
+) -> GroupOut | Response:
     view = groups.get_group(session, actor, slug)
-    response.headers["ETag"] = f'"{view.group.version}"'
+    etag = etag_of(view.group.version)
+    if cached := not_modified(request, etag):
+        return cached
+    response.headers["ETag"] = etag
     return GroupOut.from_view(view)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.pagination import Page
+from api.problems import problem_responses
 from api.schemas import ListOut, MunicipalityOut
 from domain import directory
 from erfa.deps import SessionDep
@@ -11,8 +13,12 @@ from erfa.deps import SessionDep
 router = APIRouter(tags=["municipalities"])
 
 
-@router.get("/municipalities")
-def list_municipalities(session: SessionDep) -> ListOut[MunicipalityOut]:
-    """All member municipalities; a short list, so it comes whole (`next_cursor` is null)."""
-    items = [MunicipalityOut.from_model(m) for m in directory.list_municipalities(session)]
-    return ListOut(items=items, next_cursor=None)
+@router.get("/municipalities", responses=problem_responses())
+def list_municipalities(session: SessionDep, page: Page) -> ListOut[MunicipalityOut]:
+    """The member municipalities, in the order they joined."""
+    after = page.position("municipalities")
+    rows = directory.list_municipalities(
+        session, after_id=after["id"] if after else None, limit=page.fetch
+    )
+    items, next_cursor = page.window("municipalities", rows, lambda m: {"id": m.id})
+    return ListOut(items=[MunicipalityOut.from_model(m) for m in items], next_cursor=next_cursor)

@@ -8,15 +8,20 @@ from domain.errors import Invalid
 from models import Municipality
 
 
-def list_municipalities(session: Session) -> list[Municipality]:
-    return list(session.exec(select(Municipality).order_by(col(Municipality.name))).all())
+def list_municipalities(
+    session: Session, *, after_id: int | None = None, limit: int | None = None
+) -> list[Municipality]:
+    query = select(Municipality).order_by(col(Municipality.id))
+    if after_id is not None:
+        query = query.where(col(Municipality.id) > after_id)
+    return list(session.exec(query.limit(limit)).all())
 
 
 def municipality_by_slug(session: Session, slug: str) -> Municipality:
     slug = slug.strip().lower()
     municipality = session.exec(select(Municipality).where(Municipality.slug == slug)).first()
     if municipality is None:
-        known = ", ".join(m.slug for m in list_municipalities(session))
+        known = ", ".join(sorted(m.slug for m in list_municipalities(session)))
         raise Invalid.field(
             "municipality", f"Unknown municipality {slug!r}. Known: {known or 'none'}."
         )

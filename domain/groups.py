@@ -139,10 +139,15 @@ def set_member(
         session.execute(
             sa.update(Group)
             .where(col(Group.id) == group.id)
-            .values(member_count=col(Group.member_count) + 1)
+            .values(member_count=col(Group.member_count) + 1, version=col(Group.version) + 1)
         )
-    elif membership.role is MemberRole.LEAD and role is not MemberRole.LEAD:
-        policy.require_lead_appointer(actor)
+    elif membership.role is not role:
+        if membership.role is MemberRole.LEAD:
+            policy.require_lead_appointer(actor)
+        # The leads are part of the group's representation: a new ETag.
+        session.execute(
+            sa.update(Group).where(col(Group.id) == group.id).values(version=col(Group.version) + 1)
+        )
     membership.role = role
     session.flush()
     audit.record(

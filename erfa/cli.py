@@ -7,6 +7,7 @@ database; tracebacks are for bugs only.
 from __future__ import annotations
 
 import os
+import smtplib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +82,8 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
                 yield session
         except DomainError as exc:
             fail(exc.detail)
+        except sa.exc.IntegrityError as exc:  # lost a race against a concurrent change
+            fail(f"the change conflicts with data saved meanwhile: {exc.orig}")
 
 
 def migrate(engine: Engine) -> None:
@@ -178,6 +181,7 @@ def user_create(
     """Create an official: with a password from stdin, or invited by email."""
     settings = load_settings()
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    link = None
     with unit_of_work(settings) as session:
         user = users.create_user(
             session,
@@ -192,8 +196,13 @@ def user_create(
         if password is None:
             invitation = users.invite(session, SYSTEM, user=user)
             link = f"{settings.base_url.rstrip('/')}/invitations/{invitation.token}"
+    # Mail only what is committed: a failed commit must not leave a link in someone's inbox.
+    if link is not None:
+        try:
             mail.send_invitation(settings, to=user.email, name=user.name, link=link)
-    how = "active" if password is not None else "invited by email"
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            fail(f"created {user.email}, but the invitation mail could not be sent: {exc}")
+    how = "active" if link is None else "invited by email"
     typer.echo(f"created {user.email} (id {user.id}, {how})")
 
 

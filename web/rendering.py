@@ -1,7 +1,8 @@
 """Rendering pages and their htmx fragments.
 
 The only place that reads `HX-*` request headers and the only place that sets
-`Vary: HX-Request, HX-Target`: a block is rendered for htmx, the whole page otherwise.
+`Vary: HX-Request, HX-Target, Accept-Language`: a block is rendered for htmx, the whole
+page otherwise, in the language the request asks for.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def render(
     response = templates.TemplateResponse(
         request, template, context or {}, status_code=status_code, block_name=fragment
     )
-    response.headers["Vary"] = "HX-Request, HX-Target"
+    response.headers["Vary"] = "HX-Request, HX-Target, Accept-Language"
     assert isinstance(response, HTMLResponse)
     return response
 

@@ -120,3 +120,50 @@ def test_municipalities_list_the_ten_members(client: TestClient) -> None:
         "name": "Borlänge",
         "county": "Dalarnas län",
     }
+
+
+def test_if_none_match_with_the_current_etag_is_a_304(client: TestClient, session: Session) -> None:
+    make_group(session, slug="cached")
+    etag = client.get("/api/v1/groups/cached").headers["ETag"]
+
+    cached = client.get("/api/v1/groups/cached", headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    assert cached.headers["ETag"] == etag
+    assert cached.content == b""
+    stale = client.get("/api/v1/groups/cached", headers={"If-None-Match": '"0", "99"'})
+    assert stale.status_code == 200
+
+
+def test_a_new_member_or_lead_gives_the_group_a_new_etag(
+    client: TestClient, session: Session
+) -> None:
+    from domain import groups
+    from domain.actor import SYSTEM
+
+    group = make_group(session, slug="growing")
+    user = make_user(session)
+    assert user.id is not None
+    first = client.get("/api/v1/groups/growing").headers["ETag"]
+    groups.set_member(session, SYSTEM, slug="growing", user_id=user.id, role=MemberRole.MEMBER)
+    session.flush()
+    second = client.get("/api/v1/groups/growing")
+    assert second.headers["ETag"] != first
+    assert second.json()["member_count"] == 1
+    groups.set_member(session, SYSTEM, slug="growing", user_id=user.id, role=MemberRole.LEAD)
+    session.flush()
+    third = client.get("/api/v1/groups/growing")
+    assert third.headers["ETag"] not in (first, second.headers["ETag"])
+    assert [lead["id"] for lead in third.json()["leads"]] == [user.id]
+    assert group.member_count == 1
+
+
+def test_municipalities_page_with_cursors_and_refuse_a_bad_limit(client: TestClient) -> None:
+    first = client.get("/api/v1/municipalities?limit=4").json()
+    assert [m["slug"] for m in first["items"]] == ["avesta", "borlange", "hedemora", "ludvika"]
+    rest = client.get(f"/api/v1/municipalities?limit=200&cursor={first['next_cursor']}").json()
+    assert len(rest["items"]) == 6
+    assert rest["next_cursor"] is None
+    assert client.get("/api/v1/municipalities?limit=0").status_code == 422
+    groups_cursor = client.get("/api/v1/groups?limit=1").json()["next_cursor"]
+    if groups_cursor:  # a cursor of another list is not a cursor of this one
+        assert client.get(f"/api/v1/municipalities?cursor={groups_cursor}").status_code == 422

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.ports import free_port
+
 ERFA = str(Path(sys.executable).with_name("erfa"))
 LOGIN_LINE = re.compile(r"^\S+@\S+ \S{12,} (coordinator|lead|member)$")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -56,7 +56,7 @@ def test_htmx_request_gets_only_the_group_list_fragment(
     response = client.get("/", headers={"HX-Request": "true", "HX-Target": "group_list"})
     assert "Fragmentgruppen" in response.text
     assert "<html" not in response.text
-    assert response.headers["Vary"] == "HX-Request, HX-Target"
+    assert response.headers["Vary"] == "HX-Request, HX-Target, Accept-Language"
 
 
 def test_pages_carry_the_security_headers(client: TestClient) -> None:

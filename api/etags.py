@@ -1,0 +1,20 @@
+"""Strong ETags from a resource's `version`, and `If-None-Match` → 304."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when the client already holds this version, else None."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return None
+    candidates = {part.strip().removeprefix("W/") for part in header.split(",")}
+    if "*" in candidates or etag in candidates:
+        return Response(status_code=304, headers={"ETag": etag})
+    return None
