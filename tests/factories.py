@@ -24,6 +24,16 @@ from models import (
 )
 
 _sequence = itertools.count(1)
+
+# The demo groups PRODUCT.md promises, in the order they are seeded.
+DEMO_GROUP_SLUGS = [
+    "ungdom",
+    "attraktionskraft",
+    "kommunikation",
+    "mangfald",
+    "jamstalldhet",
+    "styrgrupp",
+]
 PASSWORD = "correct horse battery staple"
 _password_hash = hash_password(PASSWORD)
 

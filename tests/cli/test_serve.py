@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.factories import DEMO_GROUP_SLUGS
 from tests.ports import free_port
 
 ERFA = str(Path(sys.executable).with_name("erfa"))
@@ -68,14 +69,7 @@ def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
 
     assert home.status_code == 200
     assert "Attraktionskraft" in home.text
-    assert [g["slug"] for g in groups] == [
-        "ungdom",
-        "attraktionskraft",
-        "kommunikation",
-        "mangfald",
-        "jamstalldhet",
-        "styrgrupp",
-    ]
+    assert [g["slug"] for g in groups] == DEMO_GROUP_SLUGS
     assert len(first) >= 10
     assert (tmp_path / "data" / "demo-logins.txt").stat().st_mode & 0o777 == 0o600
 
