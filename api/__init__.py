@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
-from api import groups, municipalities
+from api import groups, me, municipalities, users
 
 router = APIRouter(prefix="/api/v1")
+router.include_router(me.router)
 router.include_router(groups.router)
+router.include_router(users.router)
 router.include_router(municipalities.router)

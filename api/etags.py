@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from domain.errors import Invalid
+
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
@@ -18,3 +20,14 @@ def not_modified(request: Request, etag: str) -> Response | None:
     if "*" in candidates or etag in candidates:
         return Response(status_code=304, headers={"ETag": etag})
     return None
+
+
+def if_match_version(request: Request) -> int | None:
+    """The version an `If-Match` names; None without the header (edit the current one)."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise Invalid.field("If-Match", 'If-Match carries an ETag such as "3".')
+    return int(value)

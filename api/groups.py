@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import ApiActor
-from api.etags import etag_of, not_modified
+from api.auth import ApiActor
+from api.etags import etag_of, if_match_version, not_modified
 from api.pagination import Page
 from api.problems import problem_responses
-from api.schemas import GroupOut, ListOut
+from api.schemas import (
+    GroupIn,
+    GroupOut,
+    GroupPatch,
+    JoinIn,
+    JoinRequestOut,
+    ListOut,
+    MembershipIn,
+    MembershipOut,
+    PersonOut,
+)
 from domain import groups
 from erfa.deps import SessionDep
 
@@ -40,3 +50,116 @@ def get_group(
         return cached
     response.headers["ETag"] = etag
     return GroupOut.from_view(view)
+
+
+@router.post("/groups", status_code=201, responses=problem_responses(401, 403, 409))
+def create_group(data: GroupIn, session: SessionDep, actor: ApiActor) -> GroupOut:
+    group = groups.create_group(
+        session,
+        actor,
+        slug=data.slug,
+        name=data.name,
+        focus_area=groups.parse_focus_area(data.focus_area),
+        description=data.description,
+        visibility=data.visibility,
+    )
+    return GroupOut.from_view(groups.get_group(session, actor, group.slug, administering=True))
+
+
+@router.patch("/groups/{slug}", responses=problem_responses(401, 403, 404, 412))
+def update_group(
+    slug: str,
+    data: GroupPatch,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+) -> GroupOut:
+    group = groups.update_group(
+        session,
+        actor,
+        slug=slug,
+        name=data.name,
+        description=data.description,
+        focus_area=groups.parse_focus_area(data.focus_area) if data.focus_area else None,
+        visibility=data.visibility,
+        expected_version=if_match_version(request),
+    )
+    response.headers["ETag"] = etag_of(group.version)
+    return GroupOut.from_view(groups.get_group(session, actor, group.slug, administering=True))
+
+
+@router.post(
+    "/groups/{slug}/join",
+    responses={**problem_responses(401, 403, 404), 202: {"model": JoinRequestOut}},
+)
+def join_group(
+    slug: str, session: SessionDep, actor: ApiActor, response: Response, data: JoinIn | None = None
+) -> MembershipOut | JoinRequestOut:
+    """Open group: a membership (200). Closed group: a request for its leads (202)."""
+    outcome = groups.join_group(session, actor, slug=slug, message=data.message if data else "")
+    if outcome.request is not None:
+        response.status_code = 202
+        return JoinRequestOut.from_model(outcome.request, slug)
+    return membership_out(groups.get_membership(session, actor, slug=slug, user_id=actor.user_id))
+
+
+@router.get("/groups/{slug}/members", responses=problem_responses(401, 404))
+def list_members(
+    slug: str, session: SessionDep, actor: ApiActor, page: Page
+) -> ListOut[MembershipOut]:
+    after = page.position(f"members:{slug}")
+    views = groups.list_members(
+        session, actor, slug=slug, after_id=after["id"] if after else None, limit=page.fetch
+    )
+    items, next_cursor = page.window(
+        f"members:{slug}", views, lambda view: {"id": view.membership.id}
+    )
+    return ListOut(items=[membership_out(view) for view in items], next_cursor=next_cursor)
+
+
+@router.put("/groups/{slug}/members/{user_id}", responses=problem_responses(401, 403, 404))
+def set_member(
+    slug: str, user_id: int, data: MembershipIn, session: SessionDep, actor: ApiActor
+) -> MembershipOut:
+    """Leads add members; only coordinators make (or unmake) leads."""
+    groups.set_member(session, actor, slug=slug, user_id=user_id, role=data.role)
+    return membership_out(groups.get_membership(session, actor, slug=slug, user_id=user_id))
+
+
+@router.delete(
+    "/groups/{slug}/members/{user_id}", status_code=204, responses=problem_responses(401, 403, 404)
+)
+def remove_member(slug: str, user_id: int, session: SessionDep, actor: ApiActor) -> None:
+    groups.remove_member(session, actor, slug=slug, user_id=user_id)
+
+
+@router.get("/groups/{slug}/join-requests", responses=problem_responses(401, 403, 404))
+def list_join_requests(slug: str, session: SessionDep, actor: ApiActor) -> ListOut[JoinRequestOut]:
+    requests = groups.list_join_requests(session, actor, slug=slug)
+    return ListOut(items=[JoinRequestOut.from_model(r, slug) for r in requests], next_cursor=None)
+
+
+@router.post("/join-requests/{request_id}/approve", responses=problem_responses(401, 403, 404, 409))
+def approve_join_request(request_id: int, session: SessionDep, actor: ApiActor) -> JoinRequestOut:
+    decided = groups.decide_join_request(session, actor, request_id=request_id, approve=True)
+    return JoinRequestOut.from_model(decided.request, decided.group)
+
+
+@router.post("/join-requests/{request_id}/deny", responses=problem_responses(401, 403, 404, 409))
+def deny_join_request(request_id: int, session: SessionDep, actor: ApiActor) -> JoinRequestOut:
+    decided = groups.decide_join_request(session, actor, request_id=request_id, approve=False)
+    return JoinRequestOut.from_model(decided.request, decided.group)
+
+
+def membership_out(view: groups.MemberView) -> MembershipOut:
+    user = view.user
+    assert user.id is not None
+    return MembershipOut(
+        group=view.group,
+        user=PersonOut(
+            id=user.id, name=user.name, title=user.title, municipality=view.municipality
+        ),
+        role=view.membership.role,
+        created_at=view.membership.created_at,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import ApiActor
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, MunicipalityOut
@@ -13,8 +14,10 @@ from erfa.deps import SessionDep
 router = APIRouter(tags=["municipalities"])
 
 
-@router.get("/municipalities", responses=problem_responses())
-def list_municipalities(session: SessionDep, page: Page) -> ListOut[MunicipalityOut]:
+@router.get("/municipalities", responses=problem_responses(401))
+def list_municipalities(
+    session: SessionDep, actor: ApiActor, page: Page
+) -> ListOut[MunicipalityOut]:
     """The member municipalities, in the order they joined."""
     after = page.position("municipalities")
     rows = directory.list_municipalities(

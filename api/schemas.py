@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.groups import GroupView
-from models import FocusArea, Municipality, Visibility
+from models import (
+    ApiToken,
+    FocusArea,
+    JoinRequest,
+    JoinRequestStatus,
+    Locale,
+    MemberRole,
+    Municipality,
+    Scope,
+    User,
+    UserStatus,
+    Visibility,
+)
 
 T = TypeVar("T")
 
@@ -81,4 +93,142 @@ class MunicipalityOut(BaseModel):
             slug=municipality.slug,
             name=municipality.name,
             county=municipality.county,
+        )
+
+
+class PersonOut(BaseModel):
+    """How an official appears next to what they wrote or did."""
+
+    id: int
+    name: str
+    title: str
+    municipality: str
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    title: str
+    municipality: str
+    status: UserStatus
+    coordinator: bool
+    locale: Locale
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, user: User) -> UserOut:
+        assert user.id is not None
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            title=user.title,
+            municipality=user.municipality.slug,
+            status=user.status,
+            coordinator=user.is_coordinator,
+            locale=user.locale,
+            created_at=user.created_at,
+        )
+
+
+class UserIn(BaseModel):
+    """An invitation: the person sets their password through the mailed link."""
+
+    email: str = Field(max_length=254)
+    name: str = Field(max_length=120)
+    municipality: str = Field(max_length=64)
+    title: str = Field(default="", max_length=120)
+    coordinator: bool = False
+    locale: Locale = Locale.SV
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name
+    expires_in: int
+
+
+class ApiTokenIn(BaseModel):
+    name: str = Field(max_length=120)
+    scopes: list[Scope] = Field(min_length=1, max_length=2)
+    expires_at: datetime | None = None
+
+
+class ApiTokenOut(BaseModel):
+    id: int
+    name: str
+    scopes: list[Scope]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def from_model(cls, token: ApiToken) -> ApiTokenOut:
+        assert token.id is not None
+        return cls(
+            id=token.id,
+            name=token.name,
+            scopes=sorted(Scope(value) for value in token.scopes.split()),
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class NewApiTokenOut(ApiTokenOut):
+    token: str
+    """The secret, shown this once."""
+
+
+class GroupIn(BaseModel):
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=120)
+    focus_area: str = Field(max_length=32)
+    description: str = Field(default="", max_length=5000)
+    visibility: Visibility = Visibility.OPEN
+
+
+class GroupPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=120)
+    focus_area: str | None = Field(default=None, max_length=32)
+    description: str | None = Field(default=None, max_length=5000)
+    visibility: Visibility | None = None
+
+
+class MembershipOut(BaseModel):
+    group: str
+    user: PersonOut
+    role: MemberRole
+    created_at: datetime
+
+
+class MembershipIn(BaseModel):
+    role: MemberRole
+
+
+class JoinIn(BaseModel):
+    message: str = Field(default="", max_length=2000)
+
+
+class JoinRequestOut(BaseModel):
+    id: int
+    group: str
+    user_id: int
+    message: str
+    status: JoinRequestStatus
+    created_at: datetime
+    decided_at: datetime | None
+
+    @classmethod
+    def from_model(cls, request: JoinRequest, group: str) -> JoinRequestOut:
+        assert request.id is not None
+        return cls(
+            id=request.id,
+            group=group,
+            user_id=request.user_id,
+            message=request.message,
+            status=request.status,
+            created_at=request.created_at,
+            decided_at=request.decided_at,
         )

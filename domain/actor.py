@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models import MemberRole, Membership, User, UserStatus
+from models import MemberRole, Membership, Scope, User, UserStatus
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,10 @@ class Actor:
     is_coordinator: bool = False
     active: bool = False
     roles: dict[int, MemberRole] = field(default_factory=dict)
+    scopes: frozenset[Scope] = frozenset({Scope.READ, Scope.WRITE})
+    """What the credential allows: a read-only API token narrows an official to reading."""
+    locale: str | None = None
+    email: str = ""
 
     @property
     def signed_in(self) -> bool:
@@ -39,7 +43,10 @@ SYSTEM = Actor(user_id=0, name="system", is_coordinator=True, active=True)
 """The CLI and seeding act as SYSTEM: the operator at the console runs the installation."""
 
 
-def load_actor(session: Session, user_id: int) -> Actor:
+def load_actor(
+    session: Session, user_id: int, *, scopes: frozenset[Scope] = frozenset(Scope)
+) -> Actor:
+    """The official with their memberships; ANONYMOUS when missing or not active."""
     user = session.get(User, user_id)
     if user is None or user.status is not UserStatus.ACTIVE:
         return ANONYMOUS
@@ -52,4 +59,7 @@ def load_actor(session: Session, user_id: int) -> Actor:
         is_coordinator=user.is_coordinator,
         active=True,
         roles={group_id: MemberRole(role) for group_id, role in rows},
+        scopes=scopes,
+        locale=user.locale.value,
+        email=user.email,
     )

@@ -31,6 +31,15 @@ class DomainError(Exception):
         self.detail = detail or self.title
 
 
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    status = 401
+    title = "Not signed in"
+
+    def __init__(self, detail: str = "Sign in, or send a valid bearer token.") -> None:
+        super().__init__(detail)
+
+
 class NotFound(DomainError):
     code = "not-found"
     status = 404

@@ -10,8 +10,19 @@ from sqlmodel import Session, col, select
 
 from domain import audit, policy
 from domain.actor import Actor
-from domain.errors import Conflict, Invalid, NotFound
-from models import FocusArea, Group, MemberRole, Membership, Municipality, User, Visibility
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from models import (
+    FocusArea,
+    Group,
+    JoinRequest,
+    JoinRequestStatus,
+    MemberRole,
+    Membership,
+    Municipality,
+    User,
+    Visibility,
+    utcnow,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -73,8 +84,15 @@ def list_groups(
     ]
 
 
-def get_group(session: Session, actor: Actor, slug: str) -> GroupView:
-    group = policy.require_visible_group(actor, _group_by_slug(session, slug))
+def get_group(
+    session: Session, actor: Actor, slug: str, *, administering: bool = False
+) -> GroupView:
+    """A group as the actor sees it; `administering` lets coordinators reach secret ones."""
+    found = _group_by_slug(session, slug)
+    if administering:
+        group = policy.require_administrable_group(actor, found)
+    else:
+        group = policy.require_visible_group(actor, found)
     assert group.id is not None
     leads = _leads_by_group(session, [group.id])
     return GroupView(group, leads.get(group.id, []), policy.can_read_group_content(actor, group))
@@ -129,18 +147,10 @@ def set_member(
         policy.require_lead_appointer(actor)
     if session.get(User, user_id) is None:
         raise NotFound("official")
-    membership = session.exec(
-        select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id)
-    ).first()
+    assert group.id is not None
+    membership = _membership(session, group.id, user_id)
     if membership is None:
-        assert group.id is not None
-        membership = Membership(group_id=group.id, user_id=user_id, role=role)
-        session.add(membership)
-        session.execute(
-            sa.update(Group)
-            .where(col(Group.id) == group.id)
-            .values(member_count=col(Group.member_count) + 1, version=col(Group.version) + 1)
-        )
+        membership = _add_membership(session, group, user_id, role)
     elif membership.role is not role:
         if membership.role is MemberRole.LEAD:
             policy.require_lead_appointer(actor)
@@ -159,6 +169,226 @@ def set_member(
         group_id=group.id,
         role=role.value,
     )
+    return membership
+
+
+def group_to_manage(session: Session, actor: Actor, slug: str) -> Group:
+    """A group whose members the actor manages (its leads, coordinators)."""
+    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    policy.require_member_manager(actor, group)
+    return group
+
+
+def update_group(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    name: str | None = None,
+    description: str | None = None,
+    focus_area: FocusArea | None = None,
+    visibility: Visibility | None = None,
+    expected_version: int | None = None,
+) -> Group:
+    policy.require_administrator(actor)
+    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    if expected_version is not None and expected_version != group.version:
+        raise StaleVersion(f"The group is at version {group.version}, not {expected_version}.")
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 120:
+            raise Invalid.field("name", "A group needs a name of 1–120 characters.")
+        group.name = name.strip()
+    if description is not None:
+        group.description = description
+    if focus_area is not None:
+        group.focus_area = focus_area
+    if visibility is not None:
+        group.visibility = visibility
+    group.version += 1
+    group.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, actor, "group.update", target_type="group", target_id=group.id, group_id=group.id
+    )
+    return group
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    membership: Membership | None
+    request: JoinRequest | None
+
+
+def join_group(session: Session, actor: Actor, *, slug: str, message: str = "") -> JoinOutcome:
+    """Open groups: a membership at once. Closed groups: a request the leads decide on."""
+    policy.require_write_access(actor)
+    group = policy.require_visible_group(actor, _group_by_slug(session, slug))
+    assert group.id is not None
+    assert actor.user_id is not None
+    existing = _membership(session, group.id, actor.user_id)
+    if existing is not None:
+        return JoinOutcome(existing, None)
+    if group.visibility is Visibility.OPEN:
+        membership = _add_membership(session, group, actor.user_id, MemberRole.MEMBER)
+        return JoinOutcome(membership, None)
+    if group.visibility is Visibility.SECRET:
+        raise Forbidden("Secret groups take members by invitation only.")
+    pending = session.exec(
+        select(JoinRequest).where(
+            JoinRequest.group_id == group.id,
+            JoinRequest.user_id == actor.user_id,
+            JoinRequest.status == JoinRequestStatus.PENDING,
+        )
+    ).first()
+    if pending is None:
+        pending = JoinRequest(group_id=group.id, user_id=actor.user_id, message=message[:2000])
+        session.add(pending)
+        session.flush()
+    return JoinOutcome(None, pending)
+
+
+@dataclass(frozen=True)
+class MemberView:
+    group: str
+    membership: Membership
+    user: User
+    municipality: str
+
+
+@dataclass(frozen=True)
+class JoinRequestView:
+    request: JoinRequest
+    group: str
+
+
+def list_members(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[MemberView]:
+    group = policy.require_readable_content(actor, _group_by_slug(session, slug))
+    query = (
+        select(Membership, User, col(Municipality.name))
+        .join(User, col(User.id) == Membership.user_id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(Membership.group_id == group.id)
+        .order_by(col(Membership.id))
+    )
+    if after_id is not None:
+        query = query.where(col(Membership.id) > after_id)
+    rows = session.exec(query.limit(limit)).all()
+    return [MemberView(group.slug, m, user, municipality) for m, user, municipality in rows]
+
+
+def get_membership(session: Session, actor: Actor, *, slug: str, user_id: int | None) -> MemberView:
+    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    row = session.exec(
+        select(Membership, User, col(Municipality.name))
+        .join(User, col(User.id) == Membership.user_id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(Membership.group_id == group.id, Membership.user_id == user_id)
+    ).first()
+    if row is None:
+        raise NotFound("membership")
+    membership, user, municipality = row
+    return MemberView(group.slug, membership, user, municipality)
+
+
+def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) -> None:
+    """Leads remove members; anyone may leave; only coordinators remove a lead."""
+    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    assert group.id is not None
+    membership = _membership(session, group.id, user_id)
+    if membership is None:
+        raise NotFound("membership")
+    if user_id != actor.user_id:
+        policy.require_member_manager(actor, group)
+        if membership.role is MemberRole.LEAD:
+            policy.require_lead_appointer(actor)
+    else:
+        policy.require_write_access(actor)
+    session.delete(membership)
+    session.execute(
+        sa.update(Group)
+        .where(col(Group.id) == group.id)
+        .values(member_count=col(Group.member_count) - 1, version=col(Group.version) + 1)
+    )
+    audit.record(
+        session,
+        actor,
+        "membership.remove",
+        target_type="user",
+        target_id=user_id,
+        group_id=group.id,
+    )
+
+
+def list_join_requests(session: Session, actor: Actor, *, slug: str) -> list[JoinRequest]:
+    group = group_to_manage(session, actor, slug)
+    return list(
+        session.exec(
+            select(JoinRequest)
+            .where(
+                JoinRequest.group_id == group.id, JoinRequest.status == JoinRequestStatus.PENDING
+            )
+            .order_by(col(JoinRequest.id))
+        ).all()
+    )
+
+
+def decide_join_request(
+    session: Session, actor: Actor, *, request_id: int, approve: bool
+) -> JoinRequestView:
+    request = session.get(JoinRequest, request_id)
+    group = session.get(Group, request.group_id) if request else None
+    if request is None or group is None or not policy.can_see_group(actor, group):
+        raise NotFound("join request")
+    policy.require_member_manager(actor, group)
+    if request.status is not JoinRequestStatus.PENDING:
+        raise Conflict("The request has been decided already.")
+    request.status = JoinRequestStatus.APPROVED if approve else JoinRequestStatus.DENIED
+    request.decided_at = utcnow()
+    request.decided_by_id = actor.user_id or None
+    if approve and _membership(session, request.group_id, request.user_id) is None:
+        _add_membership(session, group, request.user_id, MemberRole.MEMBER)
+    audit.record(
+        session,
+        actor,
+        "join_request.approve" if approve else "join_request.deny",
+        target_type="user",
+        target_id=request.user_id,
+        group_id=group.id,
+    )
+    session.flush()
+    return JoinRequestView(request, group.slug)
+
+
+def add_invited_member(session: Session, *, group_id: int, user_id: int) -> None:
+    """Membership from an accepted invitation: the inviting lead's act, checked back then."""
+    group = session.get(Group, group_id)
+    if group is not None and _membership(session, group_id, user_id) is None:
+        _add_membership(session, group, user_id, MemberRole.MEMBER)
+
+
+def _membership(session: Session, group_id: int, user_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user_id)
+    ).first()
+
+
+def _add_membership(session: Session, group: Group, user_id: int, role: MemberRole) -> Membership:
+    assert group.id is not None
+    membership = Membership(group_id=group.id, user_id=user_id, role=role)
+    session.add(membership)
+    session.execute(
+        sa.update(Group)
+        .where(col(Group.id) == group.id)
+        .values(member_count=col(Group.member_count) + 1, version=col(Group.version) + 1)
+    )
+    session.flush()
     return membership
 
 

@@ -2,32 +2,49 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from domain.errors import Invalid
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
+# Verified against when no account matches, so that an unknown email costs the same time.
+_DUMMY_HASH = _hasher.hash("no account has this password")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not there is a hash to check against."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
-def check_new_password(password: str) -> None:
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30 000 most common passwords of zxcvbn's corpus."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_new_password(password: str, *, email: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid.field(
             "password", f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid.field("password", "The password is too long.")
+    folded = password.strip().lower()
+    if folded in _common_passwords() or (email and folded == email.strip().lower()):
+        raise Invalid.field(
+            "password", "The password is one of the most common ones; choose another.", "common"
+        )

@@ -16,8 +16,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from domain.actor import Actor
-from domain.errors import Forbidden, NotFound
-from models import Group, Visibility
+from domain.errors import Forbidden, NotFound, Unauthenticated
+from models import Group, Scope, Visibility
 
 
 def can_see_group(actor: Actor, group: Group) -> bool:
@@ -43,6 +43,22 @@ def can_appoint_leads(actor: Actor) -> bool:
 
 def can_administer(actor: Actor) -> bool:
     return actor.signed_in and actor.is_coordinator
+
+
+def can_write(actor: Actor) -> bool:
+    """Whether the credential allows changes at all (a read-only API token does not)."""
+    return actor.signed_in and Scope.WRITE in actor.scopes
+
+
+def require_signed_in(actor: Actor) -> None:
+    if not actor.signed_in:
+        raise Unauthenticated()
+
+
+def require_write_access(actor: Actor) -> None:
+    require_signed_in(actor)
+    if not can_write(actor):
+        raise Forbidden("This token may only read.")
 
 
 def require_visible_group(actor: Actor, group: Group | None) -> Group:

@@ -1,31 +1,32 @@
-"""Officials: creating them (with a password or an invitation) and listing them."""
+"""Officials: creating and inviting them, their passwords and profiles, suspension."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from domain import audit, directory, policy
+from domain import audit, auth, directory, groups, outbox, policy
 from domain.actor import Actor
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Invalid, NotFound
 from domain.passwords import check_new_password, hash_password
-from models import Invitation, Locale, User, UserStatus, utcnow
+from domain.secrets import digest, new_secret
+from models import (
+    ApiToken,
+    Invitation,
+    Locale,
+    MemberRole,
+    PasswordReset,
+    User,
+    UserStatus,
+    utcnow,
+)
 
 INVITATION_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-
-
-@dataclass(frozen=True)
-class NewInvitation:
-    invitation: Invitation
-    token: str
-    """The secret of the link; only its digest is stored."""
 
 
 def normalize_email(email: str) -> str:
@@ -33,6 +34,15 @@ def normalize_email(email: str) -> str:
     if len(email) > 254 or not _EMAIL_PATTERN.fullmatch(email):
         raise Invalid.field("email", f"{email!r} is not an email address.")
     return email
+
+
+def _check_name(name: str, title: str) -> tuple[str, str]:
+    name, title = name.strip(), title.strip()
+    if not name or len(name) > 120:
+        raise Invalid.field("name", "An official needs a name of 1–120 characters.")
+    if len(title) > 120:
+        raise Invalid.field("title", "A title is at most 120 characters long.")
+    return name, title
 
 
 def create_user(
@@ -49,30 +59,16 @@ def create_user(
 ) -> User:
     """An active official when a password is given, an invited one otherwise."""
     policy.require_administrator(actor)
-    email = normalize_email(email)
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise Invalid.field("name", "An official needs a name of 1–120 characters.")
-    if len(title) > 120:
-        raise Invalid.field("title", "A title is at most 120 characters long.")
-    home = directory.municipality_by_slug(session, municipality)
-    if session.exec(select(User.id).where(User.email == email)).first() is not None:
-        raise Conflict(f"An official with the email {email} already exists.")
-    if password is not None:
-        check_new_password(password)
-    assert home.id is not None
-    user = User(
+    user = _new_user(
+        session,
         email=email,
         name=name,
-        title=title.strip(),
-        municipality_id=home.id,
+        municipality=municipality,
+        title=title,
         is_coordinator=is_coordinator,
+        password=password,
         locale=locale,
-        password_hash=hash_password(password) if password is not None else None,
-        status=UserStatus.ACTIVE if password is not None else UserStatus.INVITED,
     )
-    session.add(user)
-    session.flush()
     audit.record(
         session,
         actor,
@@ -84,30 +80,320 @@ def create_user(
     return user
 
 
-def invite(session: Session, actor: Actor, *, user: User) -> NewInvitation:
-    """A single-use invitation link for an official who has no password yet."""
-    policy.require_administrator(actor)
-    assert user.id is not None
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation(
-        user_id=user.id,
-        invited_by_id=actor.user_id or None,
-        token_hash=hashlib.sha256(token.encode()).hexdigest(),
-        expires_at=utcnow() + INVITATION_LIFETIME,
+def _new_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    municipality: str,
+    title: str,
+    is_coordinator: bool,
+    password: str | None,
+    locale: Locale,
+) -> User:
+    email = normalize_email(email)
+    name, title = _check_name(name, title)
+    home = directory.municipality_by_slug(session, municipality)
+    if user_by_email(session, email) is not None:
+        raise Conflict(f"An official with the email {email} already exists.")
+    if password is not None:
+        check_new_password(password, email=email)
+    assert home.id is not None
+    user = User(
+        email=email,
+        name=name,
+        title=title,
+        municipality_id=home.id,
+        is_coordinator=is_coordinator,
+        locale=locale,
+        password_hash=hash_password(password) if password is not None else None,
+        status=UserStatus.ACTIVE if password is not None else UserStatus.INVITED,
     )
-    session.add(invitation)
+    session.add(user)
     session.flush()
-    audit.record(session, actor, "user.invite", target_type="user", target_id=user.id)
-    return NewInvitation(invitation, token)
+    return user
 
 
-def list_users(session: Session, actor: Actor) -> list[User]:
-    policy.require_administrator(actor)
-    return list(
-        session.exec(
-            select(User).options(selectinload(User.municipality)).order_by(col(User.email))  # type: ignore[arg-type]
-        ).all()
+def invite_official(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    municipality: str,
+    title: str = "",
+    group: str | None = None,
+    is_coordinator: bool = False,
+    locale: Locale = Locale.SV,
+) -> User:
+    """Invite someone by email: coordinators to erfa, leads into their own group.
+
+    An invitation to a person who is already an official of erfa adds them to the
+    group instead (when a group is named) and sends no mail.
+    """
+    target = groups.group_to_manage(session, actor, group) if group else None
+    if target is None or is_coordinator:
+        policy.require_administrator(actor)
+    existing = user_by_email(session, normalize_email(email))
+    if existing is not None and (target is None or existing.status is UserStatus.SUSPENDED):
+        raise Conflict(f"An official with the email {existing.email} already exists.")
+    if existing is not None and existing.status is UserStatus.ACTIVE:
+        assert target is not None
+        assert existing.id is not None
+        groups.set_member(
+            session, actor, slug=target.slug, user_id=existing.id, role=MemberRole.MEMBER
+        )
+        return existing
+    user = existing or _new_user(
+        session,
+        email=email,
+        name=name,
+        municipality=municipality,
+        title=title,
+        is_coordinator=is_coordinator,
+        password=None,
+        locale=locale,
     )
+    assert user.id is not None
+    secret, token_hash = new_secret()
+    session.add(
+        Invitation(
+            user_id=user.id,
+            invited_by_id=actor.user_id or None,
+            group_id=target.id if target else None,
+            token_hash=token_hash,
+            expires_at=utcnow() + INVITATION_LIFETIME,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.invite",
+        target_type="user",
+        target_id=user.id,
+        group_id=target.id if target else None,
+    )
+    outbox.queue(
+        session,
+        "invitation",
+        to=user.email,
+        locale=user.locale.value,
+        name=user.name,
+        inviter=actor.name or "erfa",
+        group=target.name if target else "",
+        path=f"/invitations/{secret}",
+    )
+    return user
+
+
+def find_invitation(session: Session, token: str) -> tuple[Invitation, User]:
+    """An invitation that can still be accepted; NotFound when used, expired or unknown."""
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == digest(token))
+    ).first()
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound("invitation")
+    if invitation.expires_at <= utcnow():
+        raise NotFound("invitation")
+    user = session.get(User, invitation.user_id)
+    if user is None or user.status is UserStatus.SUSPENDED:
+        raise NotFound("invitation")
+    return invitation, user
+
+
+def accept_invitation(
+    session: Session,
+    *,
+    token: str,
+    name: str,
+    title: str,
+    municipality: str,
+    password: str,
+    locale: Locale,
+) -> User:
+    """The invitee sets up their account; the link is spent and cannot be used again."""
+    invitation, user = find_invitation(session, token)
+    user.name, user.title = _check_name(name, title)
+    home = directory.municipality_by_slug(session, municipality)
+    check_new_password(password, email=user.email)
+    assert home.id is not None
+    user.municipality_id = home.id
+    user.password_hash = hash_password(password)
+    user.locale = locale
+    user.status = UserStatus.ACTIVE
+    user.updated_at = invitation.accepted_at = utcnow()
+    if invitation.group_id is not None:
+        assert user.id is not None
+        groups.add_invited_member(session, group_id=invitation.group_id, user_id=user.id)
+    # Every other open invitation of this person is spent too.
+    for other in session.exec(
+        select(Invitation).where(
+            Invitation.user_id == user.id, col(Invitation.accepted_at).is_(None)
+        )
+    ).all():
+        other.accepted_at = other.accepted_at or invitation.accepted_at
+    session.flush()
+    return user
+
+
+def request_password_reset(session: Session, *, email: str) -> None:
+    """Mail a reset link if an active official has this address; silent otherwise."""
+    user = user_by_email(session, email)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        return
+    assert user.id is not None
+    secret, token_hash = new_secret()
+    session.add(
+        PasswordReset(user_id=user.id, token_hash=token_hash, expires_at=utcnow() + RESET_LIFETIME)
+    )
+    session.flush()
+    outbox.queue(
+        session,
+        "password_reset",
+        to=user.email,
+        locale=user.locale.value,
+        name=user.name,
+        path=f"/password-reset/{secret}",
+    )
+
+
+def find_password_reset(session: Session, token: str) -> tuple[PasswordReset, User]:
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.token_hash == digest(token))
+    ).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise NotFound("password reset link")
+    user = session.get(User, reset.user_id)
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise NotFound("password reset link")
+    return reset, user
+
+
+def reset_password(session: Session, *, token: str, password: str) -> User:
+    """Set a new password from a reset link; the link is spent and all sessions end."""
+    reset, user = find_password_reset(session, token)
+    check_new_password(password, email=user.email)
+    _set_password(session, user, password)
+    reset.used_at = utcnow()
+    return user
+
+
+def change_password(session: Session, actor: Actor, *, current: str, new: str) -> User:
+    """Change one's own password; every session, this one included, ends."""
+    user = _own_user(session, actor)
+    if auth.authenticate(session, email=user.email, password=current) is None:
+        raise Invalid.field("current_password", "The current password is not right.")
+    check_new_password(new, email=user.email)
+    _set_password(session, user, new)
+    return user
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    assert user.id is not None
+    user.password_hash = hash_password(password)
+    user.updated_at = utcnow()
+    auth.end_all_sessions(session, user.id)
+    audit.record(session, _self(user), "user.password", target_type="user", target_id=user.id)
+
+
+def update_profile(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    name: str | None = None,
+    title: str | None = None,
+    locale: Locale | None = None,
+    municipality: str | None = None,
+) -> User:
+    """Officials edit their own name, title and language; the municipality is a coordinator's."""
+    policy.require_signed_in(actor)
+    user = session.get(User, user_id)
+    if user is None or (user.id != actor.user_id and not policy.can_administer(actor)):
+        raise NotFound("official")
+    if municipality is not None:
+        policy.require_administrator(actor)
+        home = directory.municipality_by_slug(session, municipality)
+        assert home.id is not None
+        user.municipality_id = home.id
+    user.name, user.title = _check_name(
+        name if name is not None else user.name, title if title is not None else user.title
+    )
+    if locale is not None:
+        user.locale = locale
+    user.updated_at = utcnow()
+    session.flush()
+    return user
+
+
+def set_suspended(session: Session, actor: Actor, *, user_id: int, suspended: bool) -> User:
+    """Suspend (sessions and tokens stop at once) or reactivate an official."""
+    policy.require_administrator(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("official")
+    if user.id == actor.user_id:
+        raise Invalid.field("user_id", "Coordinators cannot suspend themselves.")
+    now = utcnow()
+    if suspended:
+        user.status, user.suspended_at = UserStatus.SUSPENDED, now
+        auth.end_all_sessions(session, user_id)
+        for token in session.exec(
+            select(ApiToken).where(ApiToken.user_id == user_id, col(ApiToken.revoked_at).is_(None))
+        ).all():
+            token.revoked_at = now
+    elif user.status is UserStatus.SUSPENDED:
+        user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
+        user.suspended_at = None
+    user.updated_at = now
+    audit.record(
+        session,
+        actor,
+        "user.suspend" if suspended else "user.reactivate",
+        target_type="user",
+        target_id=user_id,
+    )
+    session.flush()
+    return user
+
+
+def list_users(
+    session: Session, actor: Actor, *, after_id: int | None = None, limit: int | None = None
+) -> list[User]:
+    policy.require_administrator(actor)
+    query = select(User).options(selectinload(User.municipality))  # type: ignore[arg-type]
+    if after_id is not None:
+        query = query.where(col(User.id) > after_id)
+    return list(session.exec(query.order_by(col(User.id)).limit(limit)).all())
+
+
+def get_user(session: Session, actor: Actor, *, user_id: int | None) -> User:
+    """An official with their municipality, as coordinators see them."""
+    policy.require_administrator(actor)
+    user = session.exec(
+        select(User).where(User.id == user_id).options(selectinload(User.municipality))  # type: ignore[arg-type]
+    ).first()
+    if user is None:
+        raise NotFound("official")
+    return user
+
+
+def get_me(session: Session, actor: Actor) -> User:
+    return _own_user(session, actor)
+
+
+def _own_user(session: Session, actor: Actor) -> User:
+    policy.require_signed_in(actor)
+    assert actor.user_id is not None
+    user = session.exec(
+        select(User).where(User.id == actor.user_id).options(selectinload(User.municipality))  # type: ignore[arg-type]
+    ).one()
+    return user
+
+
+def _self(user: User) -> Actor:
+    return Actor(user_id=user.id, name=user.name, active=True)
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 import api
+import web
 from erfa import db
 from erfa.errors import install_error_handlers
+from erfa.ratelimit import create_rate_limiter
 from erfa.security import SecurityHeadersMiddleware
 from erfa.settings import Settings
-from web import assets, pages
+from web import assets
 from web.rendering import TEMPLATE_DIR
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -42,13 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = db.make_session_factory(engine)
     app.state.read_session_factory = db.make_session_factory(engine, read_only=True)
+    app.state.rate_limiter = create_rate_limiter(settings.redis_url)
 
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     app.include_router(assets.router)  # before the mount: /static/vendor/ is its own
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
-    app.include_router(pages.router)
+    app.include_router(web.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     return app
 

@@ -7,7 +7,6 @@ database; tracebacks are for bugs only.
 from __future__ import annotations
 
 import os
-import smtplib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import groups, seed, users
+from domain import groups, outbox, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
 from erfa import db, mail
@@ -80,10 +79,15 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
         try:
             with db.session_scope(db.make_session_factory(engine)) as session:
                 yield session
+                mails = outbox.take(session)
         except DomainError as exc:
             fail(exc.detail)
         except sa.exc.IntegrityError as exc:  # lost a race against a concurrent change
             fail(f"the change conflicts with data saved meanwhile: {exc.orig}")
+    # Mail only what is committed: a failed commit must not leave a link in an inbox.
+    errors = mail.send_queued(settings, mails)
+    if errors:
+        fail("saved, but mail could not be sent: " + "; ".join(errors))
 
 
 def migrate(engine: Engine) -> None:
@@ -181,28 +185,29 @@ def user_create(
     """Create an official: with a password from stdin, or invited by email."""
     settings = load_settings()
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    link = None
     with unit_of_work(settings) as session:
-        user = users.create_user(
-            session,
-            SYSTEM,
-            email=email,
-            name=name,
-            municipality=municipality,
-            title=title,
-            is_coordinator=admin,
-            password=password,
-        )
         if password is None:
-            invitation = users.invite(session, SYSTEM, user=user)
-            link = f"{settings.base_url.rstrip('/')}/invitations/{invitation.token}"
-    # Mail only what is committed: a failed commit must not leave a link in someone's inbox.
-    if link is not None:
-        try:
-            mail.send_invitation(settings, to=user.email, name=user.name, link=link)
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            fail(f"created {user.email}, but the invitation mail could not be sent: {exc}")
-    how = "active" if link is None else "invited by email"
+            user = users.invite_official(
+                session,
+                SYSTEM,
+                email=email,
+                name=name,
+                municipality=municipality,
+                title=title,
+                is_coordinator=admin,
+            )
+        else:
+            user = users.create_user(
+                session,
+                SYSTEM,
+                email=email,
+                name=name,
+                municipality=municipality,
+                title=title,
+                is_coordinator=admin,
+                password=password,
+            )
+    how = "active" if password is not None else "invited by email"
     typer.echo(f"created {user.email} (id {user.id}, {how})")
 
 

@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from domain import outbox
+from erfa import mail
+from erfa.ratelimit import RateLimiter
 from erfa.settings import Settings
 
 
@@ -22,7 +25,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, committed before the response is sent.
 
-    Safe methods get a read-only session: on SQLite it never waits for a writer.
+    Safe methods get a read-only session: on SQLite it never waits for a writer. Mail
+    that services queued goes out after the commit; a mail server that fails is logged
+    and does not undo what was saved.
     """
     state = request.app.state
     factory = (
@@ -34,8 +39,21 @@ def get_session(request: Request) -> Iterator[Session]:
             session.commit()
         except Exception:
             session.rollback()
+            outbox.discard(session)
             raise
+        mail.send_queued(state.settings, outbox.take(session))
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

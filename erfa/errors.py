@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.problems import PROBLEM_MEDIA_TYPE
-from domain.errors import DomainError, Invalid
-from web.rendering import render_error
+from domain.errors import DomainError, Invalid, Unauthenticated
+from erfa.ratelimit import TooManyRequests
+from web.rendering import render_error, sign_in_redirect
 
 log = logging.getLogger("erfa")
 
@@ -59,7 +60,17 @@ def _is_api(request: Request) -> bool:
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if not _is_api(request):
+        if isinstance(exc, Unauthenticated):
+            return sign_in_redirect(request)
         return render_error(request, exc.status, exc.detail)
+    if isinstance(exc, Unauthenticated):
+        return problem(
+            401,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     extra: dict[str, Any] = {}
     if isinstance(exc, Invalid):
         extra["errors"] = [
@@ -88,7 +99,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
     if not _is_api(request):
-        response = render_error(request, exc.status_code, "")
+        reason = exc.detail if exc.detail in ("csrf",) else ""
+        if isinstance(exc, TooManyRequests):
+            reason = "rate"
+        response = render_error(request, exc.status_code, reason)
         response.headers.update(headers)
         return response
     title = _HTTP_TITLES.get(exc.status_code, "Error")

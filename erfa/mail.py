@@ -6,14 +6,21 @@ it), or `smtps://…` for TLS from the start.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jinja2
+
+from domain.outbox import Mail
 from erfa.settings import Settings
+
+log = logging.getLogger("erfa.mail")
 
 SENDER_NAME = "erfa"
 
@@ -45,17 +52,36 @@ def send(settings: Settings, message: EmailMessage) -> None:
         client.send_message(message)
 
 
-def send_invitation(settings: Settings, *, to: str, name: str, link: str) -> None:
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "web/templates/mail"),
+    autoescape=False,  # plain text mail  # noqa: S701
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def render(mail: Mail, base_url: str) -> EmailMessage:
+    """The message of a queued mail: the template's first line is its subject."""
+    locale = mail.locale if mail.locale in ("sv", "en") else "sv"
+    context = dict(mail.context)
+    if "path" in context:
+        context["link"] = base_url.rstrip("/") + context.pop("path")
+    text = _templates.get_template(f"{mail.template}.{locale}.txt").render(context)
+    subject, _, body = text.partition("\n")
     message = EmailMessage()
-    message["To"] = to
-    message["Subject"] = "Inbjudan till erfa / Invitation to erfa"
-    message.set_content(
-        f"Hej {name}!\n\n"
-        "Du är inbjuden till erfa, forumet för Bergslagens erfarenhetsgrupper.\n"
-        f"Skapa ditt konto via länken nedan. Den fungerar en gång och i sju dagar.\n\n{link}\n\n"
-        "---\n\n"
-        f"Hello {name},\n\n"
-        "You are invited to erfa, the forum of Bergslagen's experience groups.\n"
-        f"Set up your account with the link below. It works once, for seven days.\n\n{link}\n"
-    )
-    send(settings, message)
+    message["To"] = mail.to
+    message["Subject"] = subject.strip()
+    message.set_content(body.lstrip("\n"))
+    return message
+
+
+def send_queued(settings: Settings, mails: list[Mail]) -> list[str]:
+    """Send each mail; returns the errors, one line per mail that could not go out."""
+    errors = []
+    for mail in mails:
+        try:
+            send(settings, render(mail, settings.base_url))
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            log.error("mail %s to %s not sent: %s", mail.template, mail.to, exc)
+            errors.append(f"{mail.template} to {mail.to}: {exc}")
+    return errors

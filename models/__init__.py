@@ -11,6 +11,8 @@ from models.enums import (
     MemberRole,
     NotificationKind,
     ResourceKind,
+    Scope,
+    SignupStatus,
     UserStatus,
     Visibility,
 )
@@ -19,6 +21,7 @@ from models.groups import Group, GroupGoal, JoinRequest, Membership
 from models.moderation import AuditEntry, Flag
 from models.notifications import Notification, Subscription
 from models.resources import CASE_SECTIONS, Adoption, Attachment, Resource, ResourceGoal
+from models.sessions import PasswordReset, SignupRequest, WebSession
 
 __all__ = [
     "CASE_SECTIONS",
@@ -42,11 +45,15 @@ __all__ = [
     "MunicipalityDomain",
     "Notification",
     "NotificationKind",
+    "PasswordReset",
     "Post",
     "PostRevision",
     "Resource",
     "ResourceGoal",
     "ResourceKind",
+    "Scope",
+    "SignupRequest",
+    "SignupStatus",
     "Subscription",
     "Theme",
     "Thread",
@@ -55,5 +62,6 @@ __all__ = [
     "User",
     "UserStatus",
     "Visibility",
+    "WebSession",
     "utcnow",
 ]

@@ -59,3 +59,14 @@ class NotificationKind(enum.StrEnum):
     NEW_THREAD = "new_thread"
     JOIN_REQUEST = "join_request"
     FLAG = "flag"
+
+
+class SignupStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class Scope(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"

@@ -21,9 +21,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from api.auth import issue_access_token
+from domain.auth import start_session
 from erfa import db
 from erfa.app import create_app
 from erfa.settings import Settings
+from models import User
+from web import csrf
+from web.deps import SESSION_COOKIE
 
 TEST_DATABASE_ENV = "ERFA_TEST_DATABASE_URL"
 
@@ -108,6 +113,46 @@ def app(settings: Settings, connection: sa.Connection) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def api_as(app: FastAPI, settings: Settings) -> Iterator[Callable[[User], TestClient]]:
+    """A client of the JSON API that sends an access token of the given official."""
+    clients: list[TestClient] = []
+
+    def make(user: User) -> TestClient:
+        assert user.id is not None
+        client = TestClient(app)
+        client.headers["Authorization"] = f"Bearer {issue_access_token(settings, user.id)}"
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def browser_as(
+    app: FastAPI, settings: Settings, session: Session
+) -> Iterator[Callable[[User], TestClient]]:
+    """A client of the pages, signed in as the given official, that sends CSRF tokens."""
+    clients: list[TestClient] = []
+
+    def make(user: User) -> TestClient:
+        _, secret = start_session(session, user)
+        session.flush()
+        client = TestClient(app, follow_redirects=False)
+        client.cookies.set(SESSION_COOKIE, secret)
+        cookie = secrets.token_urlsafe(16)
+        client.cookies.set(csrf.COOKIE, cookie)
+        client.headers[csrf.HEADER] = csrf.token_for(settings, cookie)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

@@ -1,0 +1,10 @@
+"""The pages: server-rendered HTML with htmx, behind CSRF protection."""
+
+from fastapi import APIRouter, Depends
+
+from web import account, csrf, pages, settings
+
+router = APIRouter(dependencies=[Depends(csrf.verify)])
+router.include_router(account.router)
+router.include_router(settings.router)
+router.include_router(pages.router)

@@ -1,21 +1,39 @@
-"""Dependencies of the pages."""
+"""Dependencies of the pages: who is signed in, from the session cookie."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from domain.actor import ANONYMOUS, Actor
+from domain import auth, policy
+from domain.actor import ANONYMOUS, Actor, load_actor
+from erfa import db
+from erfa.deps import SessionDep
+
+SESSION_COOKIE = "erfa_session"
 
 
-def get_web_actor() -> Actor:
-    """The acting official of a page request.
+def get_web_actor(request: Request, session: SessionDep) -> Actor:
+    """The official behind the session cookie, or ANONYMOUS."""
+    actor = ANONYMOUS
+    secret = request.cookies.get(SESSION_COOKIE)
+    web_session = auth.find_session(session, secret) if secret else None
+    if web_session is not None and web_session.id is not None:
+        actor = load_actor(session, web_session.user_id)
+        if actor.signed_in and auth.needs_touch(web_session):
+            # A write of its own: the request's session may be read-only (GET).
+            with db.session_scope(request.app.state.session_factory) as writer:
+                auth.touch_session(writer, web_session.id)
+    request.state.actor = actor if actor.signed_in else None
+    return actor
 
-    Until sign-in exists every visitor is anonymous: they see the group directory (names,
-    descriptions, leads) but no group content, and secret groups not at all.
-    """
-    return ANONYMOUS
+
+def get_signed_in_actor(actor: Annotated[Actor, Depends(get_web_actor)]) -> Actor:
+    """Pages other than sign-in, invitation and reset need a signed-in official."""
+    policy.require_signed_in(actor)
+    return actor
 
 
 WebActor = Annotated[Actor, Depends(get_web_actor)]
+SignedIn = Annotated[Actor, Depends(get_signed_in_actor)]

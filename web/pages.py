@@ -7,13 +7,13 @@ from fastapi.responses import HTMLResponse
 
 from domain import groups
 from erfa.deps import SessionDep
-from web.deps import WebActor
+from web.deps import SignedIn
 from web.rendering import render
 
 router = APIRouter()
 
 
 @router.get("/", name="home:index", response_class=HTMLResponse)
-def index(request: Request, session: SessionDep, actor: WebActor) -> HTMLResponse:
+def index(request: Request, session: SessionDep, actor: SignedIn) -> HTMLResponse:
     directory = groups.list_groups(session, actor)
     return render(request, "home.html", {"groups": directory}, block="group_list")

@@ -10,12 +10,14 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from erfa import i18n
+from web import csrf
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -33,7 +35,10 @@ def is_htmx(request: Request) -> bool:
 
 
 def request_locale(request: Request) -> str:
-    return i18n.negotiate(request.headers.get("Accept-Language"))
+    """The signed-in official's language, else the browser's, else Swedish."""
+    actor = getattr(request.state, "actor", None)
+    preferred = actor.locale if actor is not None else None
+    return i18n.negotiate(request.headers.get("Accept-Language"), preferred)
 
 
 def render(
@@ -46,16 +51,42 @@ def render(
 ) -> HTMLResponse:
     i18n.activate(request_locale(request))
     fragment = block if block is not None and is_htmx(request) else None
+    page = {
+        "csrf_token": csrf.token(request),
+        "current_actor": getattr(request.state, "actor", None),
+        **(context or {}),
+    }
     response = templates.TemplateResponse(
-        request, template, context or {}, status_code=status_code, block_name=fragment
+        request, template, page, status_code=status_code, block_name=fragment
     )
-    response.headers["Vary"] = "HX-Request, HX-Target, Accept-Language"
+    response.headers["Vary"] = "HX-Request, HX-Target, Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "no-store"
+    csrf.set_cookie(request, response)
     assert isinstance(response, HTMLResponse)
     return response
 
 
-def see_other(url: str) -> RedirectResponse:
+def see_other(request: Request, url: str) -> Response:
+    """After a successful form post: 303 for plain browsers, HX-Redirect for htmx."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go on to after signing in; anything else becomes the start page."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def sign_in_redirect(request: Request) -> Response:
+    """Anonymous visitors of a page are sent to the sign-in form, and back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = "/login?" + urlencode({"next": target}) if target != "/" else "/login"
+    if request.method not in ("GET", "HEAD"):
+        return render_error(request, 401, "")
+    return see_other(request, url)
 
 
 def render_error(request: Request, status_code: int, message: str) -> HTMLResponse:

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from models import MemberRole, Visibility
+from models import MemberRole, User, Visibility
 from tests.factories import make_group, make_membership, make_user
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(api_as: Callable[[User], TestClient], session: Session) -> TestClient:
+    """The API as an ordinary signed-in official who belongs to no group."""
+    return api_as(make_user(session))
 
 
 def slugs(response_json: dict[str, object]) -> list[str]:
@@ -49,7 +58,7 @@ def test_group_json_names_its_leads_with_title_and_municipality(
             "municipality": "Avesta",
         }
     ]
-    assert body["can_read"] is False  # anonymous callers read no content
+    assert body["can_read"] is True  # an open group: every signed-in official reads it
 
 
 def test_a_single_group_carries_a_strong_etag(client: TestClient, session: Session) -> None:

@@ -88,7 +88,7 @@ def test_an_unreachable_mail_server_is_one_line_and_the_official_is_kept(
     result = CliRunner().invoke(app, INVITE)
 
     assert result.exit_code == 1
-    assert "created eva@hedemora.se, but the invitation mail could not be sent" in result.output
+    assert "saved, but mail could not be sent: invitation to eva@hedemora.se" in result.output
     assert "Traceback" not in result.output
     listed = CliRunner().invoke(app, ["user", "list"])
     assert "eva@hedemora.se\tEva Holm\thedemora\tinvited" in listed.output

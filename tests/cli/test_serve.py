@@ -53,6 +53,28 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, list[str]]]:
         process.stdout.close()
 
 
+def signed_in_start_page(base: str, email: str, password: str) -> httpx.Response:
+    """Sign in through the form, as a browser would, and open the start page."""
+    with httpx.Client(base_url=base) as browser:
+        form = browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        data = {"email": email, "password": password, "csrf_token": token.group(1)}
+        signed_in = browser.post("/login", data=data)
+        assert signed_in.status_code == 303, signed_in.text
+        return browser.get("/")
+
+
+def api_groups(base: str, email: str, password: str) -> list[dict[str, object]]:
+    token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": password})
+    assert token.status_code == 200, token.text
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    items: list[dict[str, object]] = httpx.get(f"{base}/api/v1/groups", headers=headers).json()[
+        "items"
+    ]
+    return items
+
+
 def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
     fresh_database_url: str, tmp_path: Path
 ) -> None:
@@ -62,9 +84,11 @@ def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
         "ERFA_DATA_DIR": str(tmp_path / "data"),
     }
 
+    logins_file = tmp_path / "data" / "demo-logins.txt"
     with serving(env, "--demo") as (base, printed):
-        home = httpx.get(base + "/")
-        groups = httpx.get(base + "/api/v1/groups").json()["items"]
+        email, password, _ = logins_file.read_text().splitlines()[0].split()
+        home = signed_in_start_page(base, email, password)
+        groups = api_groups(base, email, password)
     first = [line for line in printed if LOGIN_LINE.match(line)]
 
     assert home.status_code == 200
@@ -74,7 +98,7 @@ def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
     assert (tmp_path / "data" / "demo-logins.txt").stat().st_mode & 0o777 == 0o600
 
     with serving(env, "--demo") as (base, printed):
-        again = httpx.get(base + "/api/v1/groups").json()["items"]
+        again = api_groups(base, email, password)
     second = [line for line in printed if LOGIN_LINE.match(line)]
 
     assert again == groups  # no re-seeding: same groups, same counts

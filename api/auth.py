@@ -1,0 +1,93 @@
+"""Who calls the API: short-lived JWT access tokens and personal API tokens.
+
+Access tokens are HS256 JWTs signed with `ERFA_JWT_SECRET`; `sub`, `iss`, `aud`, `iat`,
+`exp` and `jti` are all required and checked, and no other algorithm is accepted.
+Personal API tokens are random secrets with the prefix `erfa_pat_`, stored as digests.
+Both are sent as `Authorization: Bearer …`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from jose import JWTError, jwt
+
+from domain import auth, policy
+from domain.actor import Actor, load_actor
+from domain.errors import Unauthenticated
+from erfa import db
+from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep
+from erfa.settings import Settings
+from models import utcnow
+
+ALGORITHM = "HS256"
+ISSUER = "erfa"
+AUDIENCE = "erfa-api"
+ACCESS_TOKEN_SECONDS = 15 * 60
+_REQUIRED = ("sub", "iss", "aud", "iat", "exp", "jti")
+
+
+def issue_access_token(settings: Settings, user_id: int) -> str:
+    now = int(utcnow().timestamp())
+    claims = {
+        "sub": str(user_id),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + ACCESS_TOKEN_SECONDS,
+        "jti": uuid.uuid4().hex,
+    }
+    token: str = jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+    return token
+
+
+def verify_access_token(settings: Settings, token: str) -> int:
+    """The user id of a valid access token; `Unauthenticated` for anything else."""
+    try:
+        if jwt.get_unverified_header(token).get("alg") != ALGORITHM:
+            raise Unauthenticated("The access token is not valid.")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={f"require_{claim}": True for claim in _REQUIRED},
+        )
+        return int(claims["sub"])
+    except (JWTError, KeyError, ValueError, TypeError):
+        raise Unauthenticated("The access token is not valid.") from None
+
+
+def get_api_actor(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+    """The signed-in caller; unsafe methods also need a token that may write."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise Unauthenticated()
+    credential = credential.strip()
+    if credential.startswith(auth.API_TOKEN_PREFIX):
+        token = auth.find_api_token(session, credential)
+        if token is None or token.id is None:
+            raise Unauthenticated("The API token is not valid.")
+        if auth.token_needs_touch(token):
+            _touch_token(request, token.id)
+        actor = load_actor(session, token.user_id, scopes=auth.token_scopes(token))
+    else:
+        actor = load_actor(session, verify_access_token(settings, credential))
+    if not actor.signed_in:
+        raise Unauthenticated("The account is not active.")
+    if request.method not in SAFE_METHODS:
+        policy.require_write_access(actor)
+    return actor
+
+
+def _touch_token(request: Request, token_id: int) -> None:
+    """Record use in a short write transaction of its own: GET requests only read."""
+    factory = request.app.state.session_factory
+    with db.session_scope(factory) as session:
+        auth.touch_api_token(session, token_id)
+
+
+ApiActor = Annotated[Actor, Depends(get_api_actor)]

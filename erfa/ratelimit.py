@@ -1,0 +1,133 @@
+"""Sliding-window counters for sign-in failures and mail-sending endpoints.
+
+In-process by default; shared through Redis (`ERFA_REDIS_URL`) when erfa runs as several
+workers or hosts, so that an attacker cannot multiply the limit by the number of processes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Protocol
+
+from starlette.exceptions import HTTPException
+
+
+class TooManyRequests(HTTPException):
+    """429 with `Retry-After`; raised by the doors when a limit is reached."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            429,
+            detail=f"Too many attempts; try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    window_s: int
+
+
+SIGN_IN_PER_ACCOUNT = Limit("sign-in:account", 10, 15 * 60)
+SIGN_IN_PER_IP = Limit("sign-in:ip", 30, 15 * 60)
+MAIL_PER_ACCOUNT = Limit("mail:account", 5, 60 * 60)
+MAIL_PER_IP = Limit("mail:ip", 30, 60 * 60)
+
+
+class Backend(Protocol):
+    def retry_after(self, key: str, limit: Limit) -> int | None: ...
+    def hit(self, key: str, limit: Limit) -> None: ...
+    def clear(self, key: str, limit: Limit) -> None: ...
+
+
+class MemoryBackend:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _live(self, key: str, window_s: int, now: float) -> deque[float]:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - window_s:
+            hits.popleft()
+        return hits
+
+    def retry_after(self, key: str, limit: Limit) -> int | None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._live(key, limit.window_s, now)
+            if len(hits) < limit.count:
+                return None
+            return max(1, math.ceil(hits[-limit.count] + limit.window_s - now))
+
+    def hit(self, key: str, limit: Limit) -> None:
+        with self._lock:
+            self._hits[key].append(time.monotonic())
+
+    def clear(self, key: str, limit: Limit) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+
+class RedisBackend:
+    """One sorted set per key: members are hits, scores their times."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def retry_after(self, key: str, limit: Limit) -> int | None:
+        now = time.time()
+        pipe = self._redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now - limit.window_s)
+        pipe.zrange(key, -limit.count, -limit.count, withscores=True)
+        pipe.zcard(key)
+        _, oldest, count = pipe.execute()
+        if count < limit.count or not oldest:
+            return None
+        oldest_at = float(oldest[0][1])
+        return max(1, math.ceil(oldest_at + limit.window_s - now))
+
+    def hit(self, key: str, limit: Limit) -> None:
+        now = time.time()
+        pipe = self._redis.pipeline()
+        pipe.zadd(key, {uuid.uuid4().hex: now})
+        pipe.expire(key, limit.window_s)
+        pipe.execute()
+
+    def clear(self, key: str, limit: Limit) -> None:
+        self._redis.delete(key)
+
+
+class RateLimiter:
+    def __init__(self, backend: Backend, namespace: str = "erfa:rl") -> None:
+        self.backend = backend
+        self.namespace = namespace
+
+    def _key(self, limit: Limit, subject: str) -> str:
+        return f"{self.namespace}:{limit.name}:{subject.lower()}"
+
+    def retry_after(self, *checks: tuple[Limit, str]) -> int | None:
+        """Seconds until every named limit has room again, or None if all have room now."""
+        waits = [self.backend.retry_after(self._key(limit, s), limit) for limit, s in checks]
+        blocked = [wait for wait in waits if wait is not None]
+        return max(blocked) if blocked else None
+
+    def hit(self, *checks: tuple[Limit, str]) -> None:
+        for limit, subject in checks:
+            self.backend.hit(self._key(limit, subject), limit)
+
+    def clear(self, limit: Limit, subject: str) -> None:
+        self.backend.clear(self._key(limit, subject), limit)
+
+
+def create_rate_limiter(redis_url: str | None) -> RateLimiter:
+    return RateLimiter(RedisBackend(redis_url) if redis_url else MemoryBackend())

@@ -1,0 +1,169 @@
+"""Getting in and out: sign-in, sign-out, invitations and password resets.
+
+These are the only pages an anonymous visitor may see.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from domain import auth, directory, users
+from domain.errors import Invalid
+from erfa.deps import RateLimiterDep, SessionDep, client_ip
+from erfa.ratelimit import (
+    MAIL_PER_ACCOUNT,
+    MAIL_PER_IP,
+    SIGN_IN_PER_ACCOUNT,
+    SIGN_IN_PER_IP,
+    TooManyRequests,
+)
+from models import Locale, User
+from web.deps import SESSION_COOKIE, SignedIn, WebActor
+from web.rendering import render, safe_next, see_other
+
+router = APIRouter()
+
+
+def sign_in(request: Request, session: Session, user: User, target: str) -> Response:
+    """Start a fresh session (never reuse one) and set its cookie."""
+    _, secret = auth.start_session(
+        session, user, user_agent=request.headers.get("User-Agent", ""), ip=client_ip(request)
+    )
+    response = see_other(request, safe_next(target))
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.is_https,
+        path="/",
+    )
+    return response
+
+
+@router.get("/login", name="account:login", response_class=HTMLResponse)
+def login_form(request: Request, actor: WebActor, next: str = "/") -> Response:
+    if actor.signed_in:
+        return see_other(request, safe_next(next))
+    return render(request, "account/login.html", {"next": safe_next(next)})
+
+
+@router.post("/login", name="account:login_submit")
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1024)],
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    checks = ((SIGN_IN_PER_ACCOUNT, email.strip()), (SIGN_IN_PER_IP, client_ip(request)))
+    if (wait := limiter.retry_after(*checks)) is not None:
+        raise TooManyRequests(wait)
+    user = auth.authenticate(session, email=email, password=password)
+    if user is None:
+        limiter.hit(*checks)
+        context = {"next": safe_next(next), "email": email, "failed": True}
+        return render(request, "account/login.html", context, status_code=401)
+    return sign_in(request, session, user, next)
+
+
+@router.post("/logout", name="account:logout")
+def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    auth.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = see_other(request, "/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/invitations/{token}", name="account:invitation", response_class=HTMLResponse)
+def invitation_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    _, user = users.find_invitation(session, token)
+    return render(request, "account/invitation.html", _invitation_context(session, token, user))
+
+
+@router.post("/invitations/{token}", name="account:invitation_submit")
+def accept_invitation(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    name: Annotated[str, Form(max_length=120)],
+    municipality: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    locale: Annotated[Locale, Form()],
+    title: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    try:
+        user = users.accept_invitation(
+            session,
+            token=token,
+            name=name,
+            title=title,
+            municipality=municipality,
+            password=password,
+            locale=locale,
+        )
+    except Invalid as exc:
+        session.rollback()
+        _, invited = users.find_invitation(session, token)
+        context = _invitation_context(session, token, invited)
+        context.update(errors=exc.errors, name=name, title=title)
+        return render(request, "account/invitation.html", context, status_code=422)
+    return sign_in(request, session, user, "/")
+
+
+def _invitation_context(session: Session, token: str, user: User) -> dict[str, object]:
+    return {
+        "token": token,
+        "invited": user,
+        "municipalities": directory.list_municipalities(session),
+        "errors": [],
+    }
+
+
+@router.get("/password-reset", name="account:reset", response_class=HTMLResponse)
+def reset_request_form(request: Request) -> HTMLResponse:
+    return render(request, "account/reset_request.html")
+
+
+@router.post("/password-reset", name="account:reset_submit")
+def request_reset(
+    request: Request,
+    email: Annotated[str, Form(max_length=254)],
+    session: SessionDep,
+    limiter: RateLimiterDep,
+) -> HTMLResponse:
+    """The answer is the same whether or not the address belongs to an official."""
+    checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
+    if (wait := limiter.retry_after(*checks)) is not None:
+        raise TooManyRequests(wait)
+    limiter.hit(*checks)
+    users.request_password_reset(session, email=email)
+    return render(request, "account/reset_request.html", {"sent": True})
+
+
+@router.get("/password-reset/{token}", name="account:reset_password", response_class=HTMLResponse)
+def reset_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
+    users.find_password_reset(session, token)
+    return render(request, "account/reset_password.html", {"token": token, "errors": []})
+
+
+@router.post("/password-reset/{token}", name="account:reset_password_submit")
+def reset_password(
+    request: Request,
+    token: str,
+    password: Annotated[str, Form(max_length=1024)],
+    session: SessionDep,
+) -> Response:
+    try:
+        users.reset_password(session, token=token, password=password)
+    except Invalid as exc:
+        session.rollback()
+        context = {"token": token, "errors": exc.errors}
+        return render(request, "account/reset_password.html", context, status_code=422)
+    return see_other(request, "/login?reset=1")

@@ -1,0 +1,63 @@
+"""CSRF protection for every unsafe browser request, forms and htmx alike.
+
+A random value lives in an HttpOnly cookie; the token that forms carry (hidden field
+`csrf_token`) and htmx sends (header `X-CSRF-Token`) is an HMAC of it under a key only
+erfa knows. Another site can neither read the cookie nor compute the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import HTTPException, Request, Response
+
+from erfa.deps import SAFE_METHODS
+from erfa.settings import Settings, derive_key
+
+COOKIE = "erfa_csrf"
+FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
+
+
+def _key(settings: Settings) -> bytes:
+    return derive_key(settings.secret_key, "csrf").encode()
+
+
+def token_for(settings: Settings, cookie: str) -> str:
+    return hmac.new(_key(settings), cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def token(request: Request) -> str:
+    """The token for forms on this page; makes the cookie when the browser has none."""
+    cookie = request.cookies.get(COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    if not cookie:
+        cookie = secrets.token_urlsafe(32)
+        request.state.new_csrf_cookie = cookie
+    return token_for(request.app.state.settings, cookie)
+
+
+def set_cookie(request: Request, response: Response) -> None:
+    cookie = getattr(request.state, "new_csrf_cookie", None)
+    if cookie:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            COOKIE, cookie, httponly=True, samesite="lax", secure=settings.is_https, path="/"
+        )
+
+
+async def verify(request: Request) -> None:
+    """Router dependency: an unsafe request without the right token is refused with 403."""
+    if request.method in SAFE_METHODS:
+        return
+    cookie = request.cookies.get(COOKIE)
+    sent = request.headers.get(HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(FIELD)
+        sent = value if isinstance(value, str) else None
+    expected = token_for(request.app.state.settings, cookie) if cookie else None
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise HTTPException(status_code=403, detail="csrf")

@@ -1,0 +1,119 @@
+"""The official's own settings: profile, language, password, sessions and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from domain import auth, users
+from domain.actor import Actor
+from domain.errors import Invalid
+from erfa.deps import SessionDep
+from models import Locale, Scope
+from web.deps import SESSION_COOKIE, SignedIn
+from web.rendering import render, see_other
+
+router = APIRouter(prefix="/settings")
+
+
+def settings_page(request: Request, session: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
+    current = auth.find_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    return {
+        "me": users.get_me(session, actor),
+        "sessions": auth.list_sessions(session, actor),
+        "current_session_id": current.id if current else None,
+        "tokens": auth.list_api_tokens(session, actor),
+        "errors": [],
+        **extra,
+    }
+
+
+@router.get("", name="settings:index", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, actor: SignedIn) -> HTMLResponse:
+    return render(request, "settings/index.html", settings_page(request, session, actor))
+
+
+@router.post("/profile", name="settings:profile")
+def update_profile(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    name: Annotated[str, Form(max_length=120)],
+    locale: Annotated[Locale, Form()],
+    title: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    assert actor.user_id is not None
+    try:
+        users.update_profile(
+            session, actor, user_id=actor.user_id, name=name, title=title, locale=locale
+        )
+    except Invalid as exc:
+        session.rollback()
+        page = settings_page(request, session, actor, errors=exc.errors)
+        return render(request, "settings/index.html", page, status_code=422)
+    return see_other(request, "/settings?saved=profile")
+
+
+@router.post("/password", name="settings:password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    current_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """A new password ends every session, this one too: sign in again with it."""
+    try:
+        users.change_password(session, actor, current=current_password, new=new_password)
+    except Invalid as exc:
+        session.rollback()
+        page = settings_page(request, session, actor, errors=exc.errors)
+        return render(request, "settings/index.html", page, status_code=422)
+    response = see_other(request, "/login?reset=1")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/sessions/{session_id}/revoke", name="settings:revoke_session")
+def revoke_session(
+    request: Request, session_id: int, session: SessionDep, actor: SignedIn
+) -> Response:
+    auth.revoke_session(session, actor, session_id=session_id)
+    return see_other(request, "/settings#sessions")
+
+
+@router.post("/sessions/revoke-all", name="settings:revoke_all_sessions")
+def sign_out_everywhere(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    assert actor.user_id is not None
+    auth.end_all_sessions(session, actor.user_id)
+    response = see_other(request, "/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/tokens", name="settings:create_token")
+def create_token(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    name: Annotated[str, Form(max_length=120)],
+    write: Annotated[bool, Form()] = False,
+) -> Response:
+    scopes = [Scope.READ, Scope.WRITE] if write else [Scope.READ]
+    try:
+        new = auth.create_api_token(session, actor, name=name, scopes=scopes)
+    except Invalid as exc:
+        session.rollback()
+        page = settings_page(request, session, actor, errors=exc.errors)
+        return render(request, "settings/index.html", page, status_code=422)
+    page = settings_page(request, session, actor, new_token=new.secret)
+    return render(request, "settings/index.html", page, status_code=201)
+
+
+@router.post("/tokens/{token_id}/revoke", name="settings:revoke_token")
+def revoke_token(request: Request, token_id: int, session: SessionDep, actor: SignedIn) -> Response:
+    auth.revoke_api_token(session, actor, token_id=token_id)
+    return see_other(request, "/settings#tokens")
