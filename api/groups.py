@@ -136,8 +136,9 @@ def remove_member(slug: str, user_id: int, session: SessionDep, actor: ApiActor)
 
 @router.get("/groups/{slug}/join-requests", responses=problem_responses(401, 403, 404))
 def list_join_requests(slug: str, session: SessionDep, actor: ApiActor) -> ListOut[JoinRequestOut]:
-    requests = groups.list_join_requests(session, actor, slug=slug)
-    return ListOut(items=[JoinRequestOut.from_model(r, slug) for r in requests], next_cursor=None)
+    views = groups.list_join_requests(session, actor, slug=slug)
+    items = [JoinRequestOut.from_model(view.request, view.group) for view in views]
+    return ListOut(items=items, next_cursor=None)
 
 
 @router.post("/join-requests/{request_id}/approve", responses=problem_responses(401, 403, 404, 409))

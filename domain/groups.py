@@ -53,6 +53,10 @@ class GroupView:
     group: Group
     leads: list[LeadView] = field(default_factory=list)
     can_read: bool = False
+    role: MemberRole | None = None
+    can_join: bool = False
+    join_pending: bool = False
+    can_manage: bool = False
 
 
 def parse_focus_area(value: str) -> FocusArea:
@@ -78,10 +82,36 @@ def list_groups(
     if limit is not None:
         query = query.limit(limit)
     groups = list(session.exec(query).all())
-    leads = _leads_by_group(session, [g.id for g in groups if g.id is not None])
-    return [
-        GroupView(g, leads.get(g.id, []), policy.can_read_group_content(actor, g)) for g in groups
-    ]
+    ids = [g.id for g in groups if g.id is not None]
+    leads = _leads_by_group(session, ids)
+    pending = _pending_requests(session, actor, ids)
+    return [_view(actor, g, leads.get(g.id, []), g.id in pending) for g in groups]
+
+
+def _view(actor: Actor, group: Group, leads: list[LeadView], pending: bool) -> GroupView:
+    return GroupView(
+        group,
+        leads,
+        can_read=policy.can_read_group_content(actor, group),
+        role=actor.roles.get(group.id) if actor.signed_in and group.id is not None else None,
+        can_join=policy.can_join(actor, group) and not pending,
+        join_pending=pending,
+        can_manage=policy.can_manage_members(actor, group),
+    )
+
+
+def _pending_requests(session: Session, actor: Actor, group_ids: list[int]) -> set[int]:
+    if not actor.signed_in or not group_ids:
+        return set()
+    return set(
+        session.exec(
+            select(JoinRequest.group_id).where(
+                JoinRequest.user_id == actor.user_id,
+                JoinRequest.status == JoinRequestStatus.PENDING,
+                col(JoinRequest.group_id).in_(group_ids),
+            )
+        ).all()
+    )
 
 
 def get_group(
@@ -95,7 +125,8 @@ def get_group(
         group = policy.require_visible_group(actor, found)
     assert group.id is not None
     leads = _leads_by_group(session, [group.id])
-    return GroupView(group, leads.get(group.id, []), policy.can_read_group_content(actor, group))
+    pending = _pending_requests(session, actor, [group.id])
+    return _view(actor, group, leads.get(group.id, []), group.id in pending)
 
 
 def create_group(
@@ -259,6 +290,8 @@ class MemberView:
 class JoinRequestView:
     request: JoinRequest
     group: str
+    applicant: str = ""
+    """Name, title and municipality of who asks, as the leads see it."""
 
 
 def list_members(
@@ -326,17 +359,19 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
     )
 
 
-def list_join_requests(session: Session, actor: Actor, *, slug: str) -> list[JoinRequest]:
+def list_join_requests(session: Session, actor: Actor, *, slug: str) -> list[JoinRequestView]:
     group = group_to_manage(session, actor, slug)
-    return list(
-        session.exec(
-            select(JoinRequest)
-            .where(
-                JoinRequest.group_id == group.id, JoinRequest.status == JoinRequestStatus.PENDING
-            )
-            .order_by(col(JoinRequest.id))
-        ).all()
-    )
+    rows = session.exec(
+        select(JoinRequest, User, col(Municipality.name))
+        .join(User, col(User.id) == JoinRequest.user_id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(JoinRequest.group_id == group.id, JoinRequest.status == JoinRequestStatus.PENDING)
+        .order_by(col(JoinRequest.id))
+    ).all()
+    return [
+        JoinRequestView(request, group.slug, f"{user.name}, {user.title}, {municipality}")
+        for request, user, municipality in rows
+    ]
 
 
 def decide_join_request(

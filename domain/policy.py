@@ -33,6 +33,15 @@ def can_read_group_content(actor: Actor, group: Group) -> bool:
     return actor.is_member(group.id) or (group.visibility is Visibility.OPEN and actor.signed_in)
 
 
+def can_join(actor: Actor, group: Group) -> bool:
+    """Open groups take anyone signed in, closed ones take requests; secret ones neither."""
+    return (
+        can_write(actor)
+        and not actor.is_member(group.id)
+        and group.visibility is not Visibility.SECRET
+    )
+
+
 def can_manage_members(actor: Actor, group: Group) -> bool:
     return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import auth, directory, users
+from domain import auth, directory, signups, users
 from domain.errors import Invalid
 from erfa.deps import RateLimiterDep, SessionDep, client_ip
 from erfa.ratelimit import (
@@ -167,3 +167,31 @@ def reset_password(
         context = {"token": token, "errors": exc.errors}
         return render(request, "account/reset_password.html", context, status_code=422)
     return see_other(request, "/login?reset=1")
+
+
+@router.get("/signup", name="account:signup", response_class=HTMLResponse)
+def signup_form(request: Request) -> HTMLResponse:
+    return render(request, "account/signup.html", {"errors": []})
+
+
+@router.post("/signup", name="account:signup_submit")
+def request_account(
+    request: Request,
+    session: SessionDep,
+    limiter: RateLimiterDep,
+    email: Annotated[str, Form(max_length=254)],
+    name: Annotated[str, Form(max_length=120)],
+    title: Annotated[str, Form(max_length=120)] = "",
+) -> HTMLResponse:
+    """The same answer whether or not the address already has an account."""
+    checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
+    if (wait := limiter.retry_after(*checks)) is not None:
+        raise TooManyRequests(wait)
+    limiter.hit(*checks)
+    try:
+        signups.request_account(session, email=email, name=name, title=title)
+    except Invalid as exc:
+        session.rollback()
+        context = {"errors": exc.errors, "email": email, "name": name, "title": title}
+        return render(request, "account/signup.html", context, status_code=422)
+    return render(request, "account/signup.html", {"sent": True, "errors": []})

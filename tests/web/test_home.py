@@ -96,3 +96,19 @@ def test_start_page_statement_count_does_not_grow_with_the_groups_shown(
     with_thirty = count_statements(lambda: client.get("/"))
     assert with_one == with_thirty, (with_one, with_thirty)
     assert with_one <= 8
+
+
+def test_group_page_statement_count_does_not_grow_with_its_members(
+    browser_as: Callable[[User], TestClient],
+    session: Session,
+    count_statements: Callable[[Callable[[], object]], int],
+) -> None:
+    group = make_group(session, slug="counted")
+    lead = make_user(session)
+    make_membership(session, group=group, user=lead, role=MemberRole.LEAD)
+    client = browser_as(lead)
+    with_one = count_statements(lambda: client.get("/g/counted"))
+    for _ in range(29):
+        make_membership(session, group=group, user=make_user(session))
+    with_thirty = count_statements(lambda: client.get("/g/counted"))
+    assert with_one == with_thirty, (with_one, with_thirty)
