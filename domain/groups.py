@@ -360,7 +360,8 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
 
 
 def list_join_requests(session: Session, actor: Actor, *, slug: str) -> list[JoinRequestView]:
-    group = group_to_manage(session, actor, slug)
+    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    policy.require_member_reviewer(actor, group)
     rows = session.exec(
         select(JoinRequest, User, col(Municipality.name))
         .join(User, col(User.id) == JoinRequest.user_id)

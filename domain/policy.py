@@ -42,8 +42,14 @@ def can_join(actor: Actor, group: Group) -> bool:
     )
 
 
-def can_manage_members(actor: Actor, group: Group) -> bool:
+def can_review_members(actor: Actor, group: Group) -> bool:
+    """See a group's pending join requests: its leads and the coordinators."""
     return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def can_manage_members(actor: Actor, group: Group) -> bool:
+    """Change who is in a group; a read-only token never may."""
+    return can_write(actor) and can_review_members(actor, group)
 
 
 def can_appoint_leads(actor: Actor) -> bool:
@@ -87,6 +93,11 @@ def require_administrable_group(actor: Actor, group: Group | None) -> Group:
     if group is None or not (can_see_group(actor, group) or can_administer(actor)):
         raise NotFound("group")
     return group
+
+
+def require_member_reviewer(actor: Actor, group: Group) -> None:
+    if not can_review_members(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators see its join requests.")
 
 
 def require_member_manager(actor: Actor, group: Group) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from domain import policy
 from domain.actor import ANONYMOUS, Actor
-from domain.errors import Forbidden, NotFound
-from models import Group, MemberRole, Visibility
+from domain.errors import Forbidden, NotFound, Unauthenticated
+from models import Group, MemberRole, Scope, Visibility
 
 GROUP_ID = 7
 OTHER_GROUP_ID = 8
@@ -21,6 +21,9 @@ ACTORS = {
     "member": Actor(user_id=3, active=True, roles={GROUP_ID: MemberRole.MEMBER}),
     "lead": Actor(user_id=4, active=True, roles={GROUP_ID: MemberRole.LEAD}),
     "coordinator": Actor(user_id=5, active=True, is_coordinator=True),
+    "lead with a read token": Actor(
+        user_id=6, active=True, roles={GROUP_ID: MemberRole.LEAD}, scopes=frozenset({Scope.READ})
+    ),
 }
 
 
@@ -41,34 +44,52 @@ def appoint_lead(actor: Actor, group: Group) -> None:
     policy.require_lead_appointer(actor)
 
 
+def join(actor: Actor, group: Group) -> None:
+    policy.require_visible_group(actor, group)
+    policy.require_write_access(actor)
+    if not policy.can_join(actor, group) and not actor.is_member(group.id):
+        raise Forbidden("no")
+
+
+def administer(actor: Actor, group: Group) -> None:
+    policy.require_administrable_group(actor, group)
+    policy.require_administrator(actor)
+
+
 ACTIONS: dict[str, Callable[[Actor, Group], None]] = {
     "see": see,
     "read": read,
+    "join": join,
     "manage members": manage_members,
     "appoint lead": appoint_lead,
+    "administer": administer,
 }
 
-OK, HIDDEN, DENIED = "ok", 404, 403
-# (actor, visibility) → outcome of (see, read, manage members, appoint lead)
-EXPECTED: dict[tuple[str, Visibility], tuple[object, object, object, object]] = {
-    ("anonymous", Visibility.OPEN): (OK, HIDDEN, DENIED, DENIED),
-    ("anonymous", Visibility.CLOSED): (OK, HIDDEN, DENIED, DENIED),
-    ("anonymous", Visibility.SECRET): (HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    ("suspended member", Visibility.OPEN): (OK, HIDDEN, DENIED, DENIED),
-    ("suspended member", Visibility.CLOSED): (OK, HIDDEN, DENIED, DENIED),
-    ("suspended member", Visibility.SECRET): (HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    ("official", Visibility.OPEN): (OK, OK, DENIED, DENIED),
-    ("official", Visibility.CLOSED): (OK, HIDDEN, DENIED, DENIED),
-    ("official", Visibility.SECRET): (HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-    ("member", Visibility.OPEN): (OK, OK, DENIED, DENIED),
-    ("member", Visibility.CLOSED): (OK, OK, DENIED, DENIED),
-    ("member", Visibility.SECRET): (OK, OK, DENIED, DENIED),
-    ("lead", Visibility.OPEN): (OK, OK, OK, DENIED),
-    ("lead", Visibility.CLOSED): (OK, OK, OK, DENIED),
-    ("lead", Visibility.SECRET): (OK, OK, OK, DENIED),
-    ("coordinator", Visibility.OPEN): (OK, OK, OK, OK),
-    ("coordinator", Visibility.CLOSED): (OK, HIDDEN, OK, OK),
-    ("coordinator", Visibility.SECRET): (HIDDEN, HIDDEN, OK, OK),
+OK, HIDDEN, DENIED, UNAUTHENTICATED = "ok", 404, 403, 401
+N, D, H, U = OK, DENIED, HIDDEN, UNAUTHENTICATED
+# (actor, visibility) → outcome of (see, read, join, manage members, appoint lead, administer)
+EXPECTED: dict[tuple[str, Visibility], tuple[object, ...]] = {
+    ("anonymous", Visibility.OPEN): (N, H, U, D, D, D),
+    ("anonymous", Visibility.CLOSED): (N, H, U, D, D, D),
+    ("anonymous", Visibility.SECRET): (H, H, H, H, H, H),
+    ("suspended member", Visibility.OPEN): (N, H, U, D, D, D),
+    ("suspended member", Visibility.CLOSED): (N, H, U, D, D, D),
+    ("suspended member", Visibility.SECRET): (H, H, H, H, H, H),
+    ("official", Visibility.OPEN): (N, N, N, D, D, D),
+    ("official", Visibility.CLOSED): (N, H, N, D, D, D),
+    ("official", Visibility.SECRET): (H, H, H, H, H, H),
+    ("member", Visibility.OPEN): (N, N, N, D, D, D),
+    ("member", Visibility.CLOSED): (N, N, N, D, D, D),
+    ("member", Visibility.SECRET): (N, N, N, D, D, D),
+    ("lead", Visibility.OPEN): (N, N, N, N, D, D),
+    ("lead", Visibility.CLOSED): (N, N, N, N, D, D),
+    ("lead", Visibility.SECRET): (N, N, N, N, D, D),
+    ("coordinator", Visibility.OPEN): (N, N, N, N, N, N),
+    ("coordinator", Visibility.CLOSED): (N, H, N, N, N, N),
+    ("coordinator", Visibility.SECRET): (H, H, H, N, N, N),
+    ("lead with a read token", Visibility.OPEN): (N, N, D, D, D, D),
+    ("lead with a read token", Visibility.CLOSED): (N, N, D, D, D, D),
+    ("lead with a read token", Visibility.SECRET): (N, N, D, D, D, D),
 }
 
 CASES = [
@@ -83,6 +104,8 @@ def outcome_of(action: Callable[[Actor, Group], None], actor: Actor, group: Grou
         action(actor, group)
     except NotFound:
         return HIDDEN
+    except Unauthenticated:
+        return UNAUTHENTICATED
     except Forbidden:
         return DENIED
     return OK
