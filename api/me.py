@@ -12,7 +12,7 @@ from api.schemas import ApiTokenIn, ApiTokenOut, ListOut, NewApiTokenOut, TokenO
 from domain import auth, users
 from domain.errors import Unauthenticated
 from erfa.deps import RateLimiterDep, SessionDep, SettingsDep, client_ip
-from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP, TooManyRequests
+from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
 
 router = APIRouter(tags=["me"])
 
@@ -28,8 +28,7 @@ def create_access_token(
 ) -> TokenOut:
     """Exchange an official's email and password for a short-lived access token."""
     checks = ((SIGN_IN_PER_ACCOUNT, username.strip()), (SIGN_IN_PER_IP, client_ip(request)))
-    if (wait := limiter.retry_after(*checks)) is not None:
-        raise TooManyRequests(wait)
+    limiter.refuse_if_exhausted(*checks)
     user = auth.authenticate(session, email=username, password=password)
     if user is None or user.id is None:
         limiter.hit(*checks)

@@ -9,7 +9,8 @@ from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, UserIn, UserOut
 from domain import users
-from erfa.deps import SessionDep
+from erfa.deps import RateLimiterDep, SessionDep
+from erfa.ratelimit import INVITATIONS_PER_SENDER
 
 router = APIRouter(tags=["users"])
 
@@ -24,9 +25,12 @@ def list_users(session: SessionDep, actor: ApiActor, page: Page) -> ListOut[User
     return ListOut(items=[UserOut.from_model(user) for user in items], next_cursor=next_cursor)
 
 
-@router.post("/users", status_code=201, responses=problem_responses(401, 403, 409))
-def invite_user(data: UserIn, session: SessionDep, actor: ApiActor) -> UserOut:
+@router.post("/users", status_code=201, responses=problem_responses(401, 403, 409, 429))
+def invite_user(
+    data: UserIn, session: SessionDep, actor: ApiActor, limiter: RateLimiterDep
+) -> UserOut:
     """Invite an official by email; they set their own password through the link."""
+    limiter.consume((INVITATIONS_PER_SENDER, str(actor.user_id)))
     user = users.invite_official(
         session,
         actor,

@@ -40,6 +40,9 @@ SIGN_IN_PER_ACCOUNT = Limit("sign-in:account", 10, 15 * 60)
 SIGN_IN_PER_IP = Limit("sign-in:ip", 30, 15 * 60)
 MAIL_PER_ACCOUNT = Limit("mail:account", 5, 60 * 60)
 MAIL_PER_IP = Limit("mail:ip", 30, 60 * 60)
+INVITATIONS_PER_SENDER = Limit("invite:sender", 100, 60 * 60)
+LINK_FAILURES_PER_IP = Limit("link:ip", 30, 15 * 60)
+"""Unknown, spent or expired invitation and reset links tried from one address."""
 
 
 class Backend(Protocol):
@@ -124,6 +127,17 @@ class RateLimiter:
     def hit(self, *checks: tuple[Limit, str]) -> None:
         for limit, subject in checks:
             self.backend.hit(self._key(limit, subject), limit)
+
+    def consume(self, *checks: tuple[Limit, str]) -> None:
+        """Count one more use, or raise TooManyRequests when a limit is used up."""
+        if (wait := self.retry_after(*checks)) is not None:
+            raise TooManyRequests(wait)
+        self.hit(*checks)
+
+    def refuse_if_exhausted(self, *checks: tuple[Limit, str]) -> None:
+        """Raise TooManyRequests when a limit is used up; count nothing (failures count later)."""
+        if (wait := self.retry_after(*checks)) is not None:
+            raise TooManyRequests(wait)
 
     def clear(self, limit: Limit, subject: str) -> None:
         self.backend.clear(self._key(limit, subject), limit)

@@ -5,6 +5,8 @@ These are the only pages an anonymous visitor may see.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,14 +14,15 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from domain import auth, directory, signups, users
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 from erfa.deps import RateLimiterDep, SessionDep, client_ip
 from erfa.ratelimit import (
+    LINK_FAILURES_PER_IP,
     MAIL_PER_ACCOUNT,
     MAIL_PER_IP,
     SIGN_IN_PER_ACCOUNT,
     SIGN_IN_PER_IP,
-    TooManyRequests,
+    RateLimiter,
 )
 from models import Locale, User
 from web.deps import SESSION_COOKIE, SignedIn, WebActor
@@ -63,8 +66,7 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     checks = ((SIGN_IN_PER_ACCOUNT, email.strip()), (SIGN_IN_PER_IP, client_ip(request)))
-    if (wait := limiter.retry_after(*checks)) is not None:
-        raise TooManyRequests(wait)
+    limiter.refuse_if_exhausted(*checks)
     user = auth.authenticate(session, email=email, password=password)
     if user is None:
         limiter.hit(*checks)
@@ -81,9 +83,24 @@ def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
     return response
 
 
+@contextmanager
+def link_guard(request: Request, limiter: RateLimiter) -> Iterator[None]:
+    """Count unknown, spent or expired links per address; refuse after too many."""
+    check = (LINK_FAILURES_PER_IP, client_ip(request))
+    limiter.refuse_if_exhausted(check)
+    try:
+        yield
+    except NotFound:
+        limiter.hit(check)
+        raise
+
+
 @router.get("/invitations/{token}", name="account:invitation", response_class=HTMLResponse)
-def invitation_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
-    _, user = users.find_invitation(session, token)
+def invitation_form(
+    request: Request, token: str, session: SessionDep, limiter: RateLimiterDep
+) -> HTMLResponse:
+    with link_guard(request, limiter):
+        _, user = users.find_invitation(session, token)
     return render(request, "account/invitation.html", _invitation_context(session, token, user))
 
 
@@ -96,18 +113,20 @@ def accept_invitation(
     municipality: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     locale: Annotated[Locale, Form()],
+    limiter: RateLimiterDep,
     title: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     try:
-        user = users.accept_invitation(
-            session,
-            token=token,
-            name=name,
-            title=title,
-            municipality=municipality,
-            password=password,
-            locale=locale,
-        )
+        with link_guard(request, limiter):
+            user = users.accept_invitation(
+                session,
+                token=token,
+                name=name,
+                title=title,
+                municipality=municipality,
+                password=password,
+                locale=locale,
+            )
     except Invalid as exc:
         session.rollback()
         _, invited = users.find_invitation(session, token)
@@ -140,16 +159,17 @@ def request_reset(
 ) -> HTMLResponse:
     """The answer is the same whether or not the address belongs to an official."""
     checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
-    if (wait := limiter.retry_after(*checks)) is not None:
-        raise TooManyRequests(wait)
-    limiter.hit(*checks)
+    limiter.consume(*checks)
     users.request_password_reset(session, email=email)
     return render(request, "account/reset_request.html", {"sent": True})
 
 
 @router.get("/password-reset/{token}", name="account:reset_password", response_class=HTMLResponse)
-def reset_form(request: Request, token: str, session: SessionDep) -> HTMLResponse:
-    users.find_password_reset(session, token)
+def reset_form(
+    request: Request, token: str, session: SessionDep, limiter: RateLimiterDep
+) -> HTMLResponse:
+    with link_guard(request, limiter):
+        users.find_password_reset(session, token)
     return render(request, "account/reset_password.html", {"token": token, "errors": []})
 
 
@@ -159,9 +179,11 @@ def reset_password(
     token: str,
     password: Annotated[str, Form(max_length=1024)],
     session: SessionDep,
+    limiter: RateLimiterDep,
 ) -> Response:
     try:
-        users.reset_password(session, token=token, password=password)
+        with link_guard(request, limiter):
+            users.reset_password(session, token=token, password=password)
     except Invalid as exc:
         session.rollback()
         context = {"token": token, "errors": exc.errors}
@@ -185,9 +207,7 @@ def request_account(
 ) -> HTMLResponse:
     """The same answer whether or not the address already has an account."""
     checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
-    if (wait := limiter.retry_after(*checks)) is not None:
-        raise TooManyRequests(wait)
-    limiter.hit(*checks)
+    limiter.consume(*checks)
     try:
         signups.request_account(session, email=email, name=name, title=title)
     except Invalid as exc:

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain import directory, signups, users
 from domain.errors import Conflict, Invalid
-from erfa.deps import SessionDep
+from erfa.deps import RateLimiterDep, SessionDep
+from erfa.ratelimit import INVITATIONS_PER_SENDER
 from web.deps import SignedIn
 from web.rendering import render, see_other
 
@@ -31,12 +32,14 @@ def invite(
     request: Request,
     session: SessionDep,
     actor: SignedIn,
+    limiter: RateLimiterDep,
     email: Annotated[str, Form(max_length=254)],
     name: Annotated[str, Form(max_length=120)],
     municipality: Annotated[str, Form(max_length=64)],
     title: Annotated[str, Form(max_length=120)] = "",
     coordinator: Annotated[bool, Form()] = False,
 ) -> Response:
+    limiter.consume((INVITATIONS_PER_SENDER, str(actor.user_id)))
     try:
         users.invite_official(
             session,

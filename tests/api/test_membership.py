@@ -214,3 +214,14 @@ def test_a_lead_invites_into_their_own_group_only(
         users.invite_official(
             session, actor, email="d@nora.se", name="D", municipality="nora", group="gomd"
         )
+
+
+def test_sending_invitations_is_limited_per_sender(api_as: Client, session: Session) -> None:
+    coordinator = api_as(make_user(session, is_coordinator=True))
+    for n in range(100):
+        invite = {"email": f"person{n}@storfors.se", "name": f"P {n}", "municipality": "storfors"}
+        assert coordinator.post("/api/v1/users", json=invite).status_code == 201
+    extra = {"email": "one.more@storfors.se", "name": "One more", "municipality": "storfors"}
+    blocked = coordinator.post("/api/v1/users", json=extra)
+    assert blocked.status_code == 429
+    assert blocked.headers["content-type"] == "application/problem+json"

@@ -339,3 +339,12 @@ def test_no_page_or_endpoint_answers_an_anonymous_visitor(app: FastAPI) -> None:
             if response.status_code not in (303, 401, 403):
                 answered.append(f"{method} {route.path}: {response.status_code}")
     assert answered == []
+
+
+def test_guessing_invitation_or_reset_links_is_limited_per_address(visitor: TestClient) -> None:
+    for n in range(30):
+        path = f"/invitations/guess{n}" if n % 2 else f"/password-reset/guess{n}"
+        assert visitor.get(path).status_code == 404
+    blocked = visitor.get("/invitations/one-more-guess")
+    assert blocked.status_code == 429
+    assert "Retry-After" in blocked.headers
