@@ -11,7 +11,7 @@ from api.problems import problem_responses
 from api.schemas import ApiTokenIn, ApiTokenOut, ListOut, NewApiTokenOut, TokenOut, UserOut
 from domain import auth, users
 from domain.errors import Unauthenticated
-from erfa.deps import RateLimiterDep, SessionDep, SettingsDep, client_ip
+from erfa.deps import RateLimiterDep, ReaderDep, SessionDep, SettingsDep, client_ip
 from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
 
 router = APIRouter(tags=["me"])
@@ -22,17 +22,19 @@ def create_access_token(
     request: Request,
     username: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
-    session: SessionDep,
+    reader: ReaderDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> TokenOut:
     """Exchange an official's email and password for a short-lived access token."""
-    checks = ((SIGN_IN_PER_ACCOUNT, username.strip()), (SIGN_IN_PER_IP, client_ip(request)))
-    limiter.refuse_if_exhausted(*checks)
-    user = auth.authenticate(session, email=username, password=password)
+    attempt = limiter.attempt(
+        (SIGN_IN_PER_ACCOUNT, username.strip()), (SIGN_IN_PER_IP, client_ip(request))
+    )
+    with reader() as session:
+        user = auth.authenticate(session, email=username, password=password)
     if user is None or user.id is None:
-        limiter.hit(*checks)
         raise Unauthenticated("The email or the password is not right.")
+    limiter.take_back(attempt)  # only failures count
     return TokenOut(
         access_token=issue_access_token(settings, user.id), expires_in=ACCESS_TOKEN_SECONDS
     )

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from domain import audit, policy
 from domain.actor import Actor
-from domain.errors import Invalid, NotFound
+from domain.errors import Invalid, NotFound, Unauthenticated
 from domain.passwords import verify_password
 from domain.secrets import digest, new_secret
 from models import ApiToken, Scope, User, UserStatus, WebSession, utcnow
@@ -36,10 +36,12 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
 
 
 def start_session(
-    session: Session, user: User, *, user_agent: str = "", ip: str = ""
+    session: Session, user_id: int, *, user_agent: str = "", ip: str = ""
 ) -> tuple[WebSession, str]:
     """A new browser session (never a reused one) and the secret for its cookie."""
-    assert user.id is not None
+    user = session.get(User, user_id)
+    if user is None or user.status is not UserStatus.ACTIVE or user.id is None:
+        raise Unauthenticated("The account is not active.")
     secret, token_hash = new_secret()
     now = utcnow()
     web_session = WebSession(

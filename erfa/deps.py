@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from domain import outbox
@@ -54,6 +55,15 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def get_reader(request: Request) -> sessionmaker[Session]:
+    """Short read-only sessions, for work that must not hold SQLite's write lock while it
+    runs (a password check takes a quarter of a second). Use as `with reader() as s:` and
+    finish with it before the request's own session writes."""
+    factory: sessionmaker[Session] = request.app.state.read_session_factory
+    return factory
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReaderDep = Annotated[sessionmaker[Session], Depends(get_reader)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

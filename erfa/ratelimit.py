@@ -10,7 +10,7 @@ import math
 import threading
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,18 +47,20 @@ LINK_FAILURES_PER_IP = Limit("link:ip", 30, 15 * 60)
 
 class Backend(Protocol):
     def retry_after(self, key: str, limit: Limit) -> int | None: ...
-    def hit(self, key: str, limit: Limit) -> None: ...
+    def hit(self, key: str, limit: Limit) -> str: ...
+    def take_back(self, key: str, hit: str) -> None: ...
     def clear(self, key: str, limit: Limit) -> None: ...
 
 
 class MemoryBackend:
     def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._hits: dict[str, deque[tuple[float, str]]] = {}
         self._lock = threading.Lock()
+        self._calls = 0
 
-    def _live(self, key: str, window_s: int, now: float) -> deque[float]:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - window_s:
+    def _live(self, key: str, window_s: int, now: float) -> deque[tuple[float, str]]:
+        hits = self._hits.get(key, deque())
+        while hits and hits[0][0] <= now - window_s:
             hits.popleft()
         return hits
 
@@ -68,11 +70,24 @@ class MemoryBackend:
             hits = self._live(key, limit.window_s, now)
             if len(hits) < limit.count:
                 return None
-            return max(1, math.ceil(hits[-limit.count] + limit.window_s - now))
+            return max(1, math.ceil(hits[-limit.count][0] + limit.window_s - now))
 
-    def hit(self, key: str, limit: Limit) -> None:
+    def hit(self, key: str, limit: Limit) -> str:
+        marker = uuid.uuid4().hex
+        now = time.monotonic()
         with self._lock:
-            self._hits[key].append(time.monotonic())
+            self._hits.setdefault(key, deque()).append((now, marker))
+            self._calls += 1
+            if self._calls % 1000 == 0:  # forget keys whose window has passed
+                for stale in [k for k, v in self._hits.items() if v[-1][0] <= now - 24 * 3600]:
+                    del self._hits[stale]
+        return marker
+
+    def take_back(self, key: str, hit: str) -> None:
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                self._hits[key] = deque(entry for entry in hits if entry[1] != hit)
 
     def clear(self, key: str, limit: Limit) -> None:
         with self._lock:
@@ -99,12 +114,16 @@ class RedisBackend:
         oldest_at = float(oldest[0][1])
         return max(1, math.ceil(oldest_at + limit.window_s - now))
 
-    def hit(self, key: str, limit: Limit) -> None:
-        now = time.time()
+    def hit(self, key: str, limit: Limit) -> str:
+        marker = uuid.uuid4().hex
         pipe = self._redis.pipeline()
-        pipe.zadd(key, {uuid.uuid4().hex: now})
+        pipe.zadd(key, {marker: time.time()})
         pipe.expire(key, limit.window_s)
         pipe.execute()
+        return marker
+
+    def take_back(self, key: str, hit: str) -> None:
+        self._redis.zrem(key, hit)
 
     def clear(self, key: str, limit: Limit) -> None:
         self._redis.delete(key)
@@ -124,15 +143,38 @@ class RateLimiter:
         blocked = [wait for wait in waits if wait is not None]
         return max(blocked) if blocked else None
 
-    def hit(self, *checks: tuple[Limit, str]) -> None:
+    def hit(self, *checks: tuple[Limit, str]) -> list[tuple[str, str]]:
+        """Count one use against each limit; returns what `take_back` needs to undo it."""
+        hits = []
         for limit, subject in checks:
-            self.backend.hit(self._key(limit, subject), limit)
+            key = self._key(limit, subject)
+            hits.append((key, self.backend.hit(key, limit)))
+        return hits
+
+    def take_back(self, hits: list[tuple[str, str]]) -> None:
+        for key, hit in hits:
+            self.backend.take_back(key, hit)
+
+    def attempt(self, *checks: tuple[Limit, str]) -> list[tuple[str, str]]:
+        """Count an attempt before it is made, so that parallel attempts cannot all slip
+        through one check; TooManyRequests (and nothing counted) when a limit is used up.
+        A successful attempt is taken back by the caller: only failures are limited."""
+        hits = self.hit(*checks)
+        waits = [
+            self.backend.retry_after(
+                self._key(limit, subject), Limit(limit.name, limit.count + 1, limit.window_s)
+            )
+            for limit, subject in checks
+        ]
+        blocked = [wait for wait in waits if wait is not None]
+        if blocked:
+            self.take_back(hits)
+            raise TooManyRequests(max(blocked))
+        return hits
 
     def consume(self, *checks: tuple[Limit, str]) -> None:
         """Count one more use, or raise TooManyRequests when a limit is used up."""
-        if (wait := self.retry_after(*checks)) is not None:
-            raise TooManyRequests(wait)
-        self.hit(*checks)
+        self.attempt(*checks)
 
     def refuse_if_exhausted(self, *checks: tuple[Limit, str]) -> None:
         """Raise TooManyRequests when a limit is used up; count nothing (failures count later)."""

@@ -140,7 +140,8 @@ def browser_as(
     clients: list[TestClient] = []
 
     def make(user: User) -> TestClient:
-        _, secret = start_session(session, user)
+        assert user.id is not None
+        _, secret = start_session(session, user.id)
         session.flush()
         client = TestClient(app, follow_redirects=False)
         client.cookies.set(SESSION_COOKIE, secret)

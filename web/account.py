@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from domain import auth, directory, signups, users
 from domain.errors import Invalid, NotFound
-from erfa.deps import RateLimiterDep, SessionDep, client_ip
+from erfa.deps import RateLimiterDep, ReaderDep, SessionDep, client_ip
 from erfa.ratelimit import (
     LINK_FAILURES_PER_IP,
     MAIL_PER_ACCOUNT,
@@ -25,18 +25,22 @@ from erfa.ratelimit import (
     RateLimiter,
 )
 from models import Locale, User
+from web import csrf
 from web.deps import SESSION_COOKIE, SignedIn, WebActor
 from web.rendering import render, safe_next, see_other
 
 router = APIRouter()
 
 
-def sign_in(request: Request, session: Session, user: User, target: str) -> Response:
-    """Start a fresh session (never reuse one) and set its cookie."""
+def sign_in(request: Request, session: Session, user_id: int, target: str) -> Response:
+    """Start a fresh session (never reuse one), end the browser's old one, set the cookies."""
+    if old := request.cookies.get(SESSION_COOKIE):
+        auth.end_session(session, old)
     _, secret = auth.start_session(
-        session, user, user_agent=request.headers.get("User-Agent", ""), ip=client_ip(request)
+        session, user_id, user_agent=request.headers.get("User-Agent", ""), ip=client_ip(request)
     )
     response = see_other(request, safe_next(target))
+    csrf.renew_cookie(request, response)
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -62,17 +66,22 @@ def login(
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
     session: SessionDep,
+    reader: ReaderDep,
     limiter: RateLimiterDep,
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    checks = ((SIGN_IN_PER_ACCOUNT, email.strip()), (SIGN_IN_PER_IP, client_ip(request)))
-    limiter.refuse_if_exhausted(*checks)
-    user = auth.authenticate(session, email=email, password=password)
-    if user is None:
-        limiter.hit(*checks)
+    attempt = limiter.attempt(
+        (SIGN_IN_PER_ACCOUNT, email.strip()), (SIGN_IN_PER_IP, client_ip(request))
+    )
+    # The password check runs on a read-only session: on SQLite no write lock is held
+    # for the quarter of a second argon2 takes.
+    with reader() as lookup:
+        user = auth.authenticate(lookup, email=email, password=password)
+    if user is None or user.id is None:
         context = {"next": safe_next(next), "email": email, "failed": True}
         return render(request, "account/login.html", context, status_code=401)
-    return sign_in(request, session, user, next)
+    limiter.take_back(attempt)  # only failures count
+    return sign_in(request, session, user.id, next)
 
 
 @router.post("/logout", name="account:logout")
@@ -133,7 +142,8 @@ def accept_invitation(
         context = _invitation_context(session, token, invited)
         context.update(errors=exc.errors, name=name, title=title)
         return render(request, "account/invitation.html", context, status_code=422)
-    return sign_in(request, session, user, "/")
+    assert user.id is not None
+    return sign_in(request, session, user.id, "/")
 
 
 def _invitation_context(session: Session, token: str, user: User) -> dict[str, object]:

@@ -17,6 +17,8 @@ from erfa.deps import SAFE_METHODS
 from erfa.settings import Settings, derive_key
 
 COOKIE = "erfa_csrf"
+SECURE_COOKIE = "__Host-erfa_csrf"
+"""Over https the cookie carries the __Host- prefix: no subdomain can plant one."""
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 
@@ -29,9 +31,14 @@ def token_for(settings: Settings, cookie: str) -> str:
     return hmac.new(_key(settings), cookie.encode(), hashlib.sha256).hexdigest()
 
 
+def cookie_name(settings: Settings) -> str:
+    return SECURE_COOKIE if settings.is_https else COOKIE
+
+
 def token(request: Request) -> str:
     """The token for forms on this page; makes the cookie when the browser has none."""
-    cookie = request.cookies.get(COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    name = cookie_name(request.app.state.settings)
+    cookie = getattr(request.state, "new_csrf_cookie", None) or request.cookies.get(name)
     if not cookie:
         cookie = secrets.token_urlsafe(32)
         request.state.new_csrf_cookie = cookie
@@ -43,15 +50,26 @@ def set_cookie(request: Request, response: Response) -> None:
     if cookie:
         settings: Settings = request.app.state.settings
         response.set_cookie(
-            COOKIE, cookie, httponly=True, samesite="lax", secure=settings.is_https, path="/"
+            cookie_name(settings),
+            cookie,
+            httponly=True,
+            samesite="lax",
+            secure=settings.is_https,
+            path="/",
         )
+
+
+def renew_cookie(request: Request, response: Response) -> None:
+    """A fresh value at sign-in: a value planted before it is worth nothing after."""
+    request.state.new_csrf_cookie = secrets.token_urlsafe(32)
+    set_cookie(request, response)
 
 
 async def verify(request: Request) -> None:
     """Router dependency: an unsafe request without the right token is refused with 403."""
     if request.method in SAFE_METHODS:
         return
-    cookie = request.cookies.get(COOKIE)
+    cookie = request.cookies.get(cookie_name(request.app.state.settings))
     sent = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")

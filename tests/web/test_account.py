@@ -232,6 +232,7 @@ def test_an_invitation_works_once_and_signs_the_official_in(
     assert user.status is UserStatus.ACTIVE
     assert user.name == "Nils Ny"
     assert visitor.get(path).status_code == 404
+    data["csrf_token"] = form_token(visitor, "/settings")  # renewed at sign-in
     assert visitor.post(path, data=data).status_code == 404
 
 
