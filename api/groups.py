@@ -20,7 +20,7 @@ from api.schemas import (
     PersonOut,
 )
 from domain import groups
-from erfa.deps import SessionDep
+from erfa.deps import IdPath, SessionDep
 
 router = APIRouter(tags=["groups"])
 
@@ -120,7 +120,7 @@ def list_members(
 
 @router.put("/groups/{slug}/members/{user_id}", responses=problem_responses(401, 403, 404))
 def set_member(
-    slug: str, user_id: int, data: MembershipIn, session: SessionDep, actor: ApiActor
+    slug: str, user_id: IdPath, data: MembershipIn, session: SessionDep, actor: ApiActor
 ) -> MembershipOut:
     """Leads add members; only coordinators make (or unmake) leads."""
     groups.set_member(session, actor, slug=slug, user_id=user_id, role=data.role)
@@ -130,7 +130,7 @@ def set_member(
 @router.delete(
     "/groups/{slug}/members/{user_id}", status_code=204, responses=problem_responses(401, 403, 404)
 )
-def remove_member(slug: str, user_id: int, session: SessionDep, actor: ApiActor) -> None:
+def remove_member(slug: str, user_id: IdPath, session: SessionDep, actor: ApiActor) -> None:
     groups.remove_member(session, actor, slug=slug, user_id=user_id)
 
 
@@ -142,13 +142,15 @@ def list_join_requests(slug: str, session: SessionDep, actor: ApiActor) -> ListO
 
 
 @router.post("/join-requests/{request_id}/approve", responses=problem_responses(401, 403, 404, 409))
-def approve_join_request(request_id: int, session: SessionDep, actor: ApiActor) -> JoinRequestOut:
+def approve_join_request(
+    request_id: IdPath, session: SessionDep, actor: ApiActor
+) -> JoinRequestOut:
     decided = groups.decide_join_request(session, actor, request_id=request_id, approve=True)
     return JoinRequestOut.from_model(decided.request, decided.group)
 
 
 @router.post("/join-requests/{request_id}/deny", responses=problem_responses(401, 403, 404, 409))
-def deny_join_request(request_id: int, session: SessionDep, actor: ApiActor) -> JoinRequestOut:
+def deny_join_request(request_id: IdPath, session: SessionDep, actor: ApiActor) -> JoinRequestOut:
     decided = groups.decide_join_request(session, actor, request_id=request_id, approve=False)
     return JoinRequestOut.from_model(decided.request, decided.group)
 

@@ -11,7 +11,7 @@ from api.problems import problem_responses
 from api.schemas import ApiTokenIn, ApiTokenOut, ListOut, NewApiTokenOut, TokenOut, UserOut
 from domain import auth, users
 from domain.errors import Unauthenticated
-from erfa.deps import RateLimiterDep, ReaderDep, SessionDep, SettingsDep, client_ip
+from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, SettingsDep, client_ip
 from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
 
 router = APIRouter(tags=["me"])
@@ -62,5 +62,5 @@ def create_token(data: ApiTokenIn, session: SessionDep, actor: ApiActor) -> NewA
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204, responses=problem_responses(401, 404))
-def revoke_token(token_id: int, session: SessionDep, actor: ApiActor) -> None:
+def revoke_token(token_id: IdPath, session: SessionDep, actor: ApiActor) -> None:
     auth.revoke_api_token(session, actor, token_id=token_id)

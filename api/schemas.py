@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.groups import GroupView
 from models import (
@@ -152,7 +152,7 @@ class TokenOut(BaseModel):
 class ApiTokenIn(BaseModel):
     name: str = Field(max_length=120)
     scopes: list[Scope] = Field(min_length=1, max_length=2)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
 
 
 class ApiTokenOut(BaseModel):

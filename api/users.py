@@ -9,7 +9,7 @@ from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, UserIn, UserOut
 from domain import users
-from erfa.deps import RateLimiterDep, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
 
 router = APIRouter(tags=["users"])
@@ -45,12 +45,12 @@ def invite_user(
 
 
 @router.post("/users/{user_id}/suspend", responses=problem_responses(401, 403, 404))
-def suspend_user(user_id: int, session: SessionDep, actor: ApiActor) -> UserOut:
+def suspend_user(user_id: IdPath, session: SessionDep, actor: ApiActor) -> UserOut:
     users.set_suspended(session, actor, user_id=user_id, suspended=True)
     return UserOut.from_model(users.get_user(session, actor, user_id=user_id))
 
 
 @router.post("/users/{user_id}/reactivate", responses=problem_responses(401, 403, 404))
-def reactivate_user(user_id: int, session: SessionDep, actor: ApiActor) -> UserOut:
+def reactivate_user(user_id: IdPath, session: SessionDep, actor: ApiActor) -> UserOut:
     users.set_suspended(session, actor, user_id=user_id, suspended=False)
     return UserOut.from_model(users.get_user(session, actor, user_id=user_id))

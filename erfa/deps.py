@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -64,6 +64,8 @@ def get_reader(request: Request) -> sessionmaker[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A row id in a URL: anything outside the database's integer range is a 422, not a 500."""
 ReaderDep = Annotated[sessionmaker[Session], Depends(get_reader)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

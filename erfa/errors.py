@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -113,6 +114,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code=code, title=title, detail=detail, headers=headers)
 
 
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """Input the database cannot store (a NUL character, a number out of range): a 422."""
+    if not _is_api(request):
+        return render_error(request, 422, "")
+    detail = "Some value cannot be stored: a character or number out of range."
+    return problem(422, code="invalid", title="Invalid input", detail=detail, errors=[])
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if not _is_api(request):
@@ -126,4 +135,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa.exc.DataError, _data_error)
+    app.add_exception_handler(OverflowError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)

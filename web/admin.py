@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain import directory, signups, users
 from domain.errors import Conflict, Invalid
-from erfa.deps import RateLimiterDep, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
 from web.deps import SignedIn
 from web.rendering import render, see_other
@@ -59,7 +59,7 @@ def invite(
 @router.post("/users/{user_id}/{action}", name="admin:user_action")
 def user_action(
     request: Request,
-    user_id: int,
+    user_id: IdPath,
     action: str,
     session: SessionDep,
     actor: SignedIn,
@@ -82,7 +82,7 @@ def list_signups(request: Request, session: SessionDep, actor: SignedIn) -> HTML
 
 @router.post("/signups/{request_id}/{decision}", name="admin:signup_decide")
 def decide_signup(
-    request: Request, request_id: int, decision: str, session: SessionDep, actor: SignedIn
+    request: Request, request_id: IdPath, decision: str, session: SessionDep, actor: SignedIn
 ) -> Response:
     if decision not in ("approve", "deny"):
         raise Invalid.field("decision", "approve or deny")

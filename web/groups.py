@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain import directory, groups, users
 from domain.errors import Conflict, Invalid
-from erfa.deps import RateLimiterDep, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
 from web.deps import SignedIn
 from web.rendering import render, see_other
@@ -48,7 +48,7 @@ def leave(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> 
 
 @router.post("/g/{slug}/members/{user_id}/remove", name="groups:remove_member")
 def remove_member(
-    request: Request, slug: str, user_id: int, session: SessionDep, actor: SignedIn
+    request: Request, slug: str, user_id: IdPath, session: SessionDep, actor: SignedIn
 ) -> Response:
     groups.remove_member(session, actor, slug=slug, user_id=user_id)
     return see_other(request, f"/g/{slug}?notice=removed")
@@ -56,7 +56,7 @@ def remove_member(
 
 @router.post("/join-requests/{request_id}/{decision}", name="groups:decide")
 def decide(
-    request: Request, request_id: int, decision: str, session: SessionDep, actor: SignedIn
+    request: Request, request_id: IdPath, decision: str, session: SessionDep, actor: SignedIn
 ) -> Response:
     if decision not in ("approve", "deny"):
         raise Invalid.field("decision", "approve or deny")

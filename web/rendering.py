@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -69,13 +69,25 @@ def render(
 def see_other(request: Request, url: str) -> Response:
     """After a successful form post: 303 for plain browsers, HX-Redirect for htmx."""
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": url})
+        return Response(status_code=204, headers={"HX-Redirect": quote(url, safe=_URL_SAFE)})
     return RedirectResponse(url, status_code=303)
 
 
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
+
+
 def safe_next(target: str | None) -> str:
-    """A local path to go on to after signing in; anything else becomes the start page."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """A path on this site to go on to after signing in; anything else is the start page.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so a path
+    with any of them could turn into `//elsewhere`: such a target is refused whole.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return "/"
     return target
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from domain import auth, users
 from domain.actor import Actor
 from domain.errors import Invalid
-from erfa.deps import SessionDep
+from erfa.deps import IdPath, SessionDep
 from models import Locale, Scope
 from web.deps import SESSION_COOKIE, SignedIn
 from web.rendering import render, see_other
@@ -79,7 +79,7 @@ def change_password(
 
 @router.post("/sessions/{session_id}/revoke", name="settings:revoke_session")
 def revoke_session(
-    request: Request, session_id: int, session: SessionDep, actor: SignedIn
+    request: Request, session_id: IdPath, session: SessionDep, actor: SignedIn
 ) -> Response:
     auth.revoke_session(session, actor, session_id=session_id)
     return see_other(request, "/settings#sessions")
@@ -114,6 +114,8 @@ def create_token(
 
 
 @router.post("/tokens/{token_id}/revoke", name="settings:revoke_token")
-def revoke_token(request: Request, token_id: int, session: SessionDep, actor: SignedIn) -> Response:
+def revoke_token(
+    request: Request, token_id: IdPath, session: SessionDep, actor: SignedIn
+) -> Response:
     auth.revoke_api_token(session, actor, token_id=token_id)
     return see_other(request, "/settings#tokens")

@@ -349,3 +349,23 @@ def test_guessing_invitation_or_reset_links_is_limited_per_address(visitor: Test
     blocked = visitor.get("/invitations/one-more-guess")
     assert blocked.status_code == 429
     assert "Retry-After" in blocked.headers
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example", "/\n/evil", "/ok\x00"])
+def test_next_with_control_characters_or_backslashes_stays_on_site_with_htmx_too(
+    visitor: TestClient, session: Session, target: str
+) -> None:
+    make_user(session, email="eva@hedemora.se")
+    token = form_token(visitor)
+    response = visitor.post(
+        "/login",
+        data={
+            "email": "eva@hedemora.se",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": target,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/"
