@@ -45,7 +45,8 @@ class GroupOut(BaseModel):
     description: str
     visibility: Visibility
     member_count: int
-    thread_count: int
+    thread_count: int | None
+    """Null for a closed group the caller is not a member of: its activity is its own."""
     last_activity_at: datetime | None
     created_at: datetime
     leads: list[LeadOut]
@@ -63,8 +64,8 @@ class GroupOut(BaseModel):
             description=group.description,
             visibility=group.visibility,
             member_count=group.member_count,
-            thread_count=group.thread_count,
-            last_activity_at=group.last_activity_at,
+            thread_count=group.thread_count if view.can_read else None,
+            last_activity_at=group.last_activity_at if view.can_read else None,
             created_at=group.created_at,
             leads=[
                 LeadOut(

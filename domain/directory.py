@@ -17,6 +17,11 @@ def list_municipalities(
     return list(session.exec(query.limit(limit)).all())
 
 
+def municipality_name(session: Session, municipality_id: int) -> str:
+    municipality = session.get(Municipality, municipality_id)
+    return municipality.name if municipality else ""
+
+
 def municipality_by_slug(session: Session, slug: str) -> Municipality:
     slug = slug.strip().lower()
     municipality = session.exec(select(Municipality).where(Municipality.slug == slug)).first()

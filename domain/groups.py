@@ -20,6 +20,7 @@ from models import (
     Membership,
     Municipality,
     User,
+    UserStatus,
     Visibility,
     utcnow,
 )
@@ -176,8 +177,11 @@ def set_member(
     policy.require_member_manager(actor, group)
     if role is MemberRole.LEAD:
         policy.require_lead_appointer(actor)
-    if session.get(User, user_id) is None:
+    official = session.get(User, user_id)
+    if official is None:
         raise NotFound("official")
+    if official.status is UserStatus.SUSPENDED:
+        raise Conflict("A suspended official cannot be added to a group.")
     assert group.id is not None
     membership = _membership(session, group.id, user_id)
     if membership is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
@@ -208,21 +210,28 @@ def accept_invitation(
     token: str,
     name: str,
     title: str,
-    municipality: str,
     password: str,
     locale: Locale,
 ) -> User:
-    """The invitee sets up their account; the link is spent and cannot be used again."""
+    """The invitee sets up their account; the link is spent and cannot be used again.
+
+    The municipality is the one the invitation named: the invitee confirms it, and only
+    a coordinator changes it.
+    """
     invitation, user = find_invitation(session, token)
     user.name, user.title = _check_name(name, title)
-    home = directory.municipality_by_slug(session, municipality)
     check_new_password(password, email=user.email)
-    assert home.id is not None
-    user.municipality_id = home.id
+    if not _spend(
+        session,
+        sa.update(Invitation)
+        .where(col(Invitation.id) == invitation.id, col(Invitation.accepted_at).is_(None))
+        .values(accepted_at=utcnow()),
+    ):
+        raise NotFound("invitation")
     user.password_hash = hash_password(password)
     user.locale = locale
     user.status = UserStatus.ACTIVE
-    user.updated_at = invitation.accepted_at = utcnow()
+    user.updated_at = utcnow()
     if invitation.group_id is not None:
         assert user.id is not None
         groups.add_invited_member(session, group_id=invitation.group_id, user_id=user.id)
@@ -232,7 +241,7 @@ def accept_invitation(
             Invitation.user_id == user.id, col(Invitation.accepted_at).is_(None)
         )
     ).all():
-        other.accepted_at = other.accepted_at or invitation.accepted_at
+        other.accepted_at = other.accepted_at or user.updated_at
     session.flush()
     return user
 
@@ -274,8 +283,14 @@ def reset_password(session: Session, *, token: str, password: str) -> User:
     """Set a new password from a reset link; the link is spent and all sessions end."""
     reset, user = find_password_reset(session, token)
     check_new_password(password, email=user.email)
+    if not _spend(
+        session,
+        sa.update(PasswordReset)
+        .where(col(PasswordReset.id) == reset.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=utcnow()),
+    ):
+        raise NotFound("password reset link")
     _set_password(session, user, password)
-    reset.used_at = utcnow()
     return user
 
 
@@ -287,6 +302,12 @@ def change_password(session: Session, actor: Actor, *, current: str, new: str) -
     check_new_password(new, email=user.email)
     _set_password(session, user, new)
     return user
+
+
+def _spend(session: Session, claim: sa.Update) -> bool:
+    """Mark a single-use link used, if no other request did so a moment ago."""
+    result = cast(sa.CursorResult[Any], session.execute(claim))
+    return result.rowcount == 1
 
 
 def _set_password(session: Session, user: User, password: str) -> None:

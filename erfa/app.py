@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="erfa",
         summary="The collaboration forum of the Bergslagen municipalities' experience groups.",
         version="1",
-        docs_url="/api/docs",
+        docs_url=None,  # web/pages.py serves /api/docs from erfa's own assets
         redoc_url=None,
         lifespan=lifespan,
     )

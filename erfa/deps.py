@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import BackgroundTasks, Depends, Path, Request
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
@@ -23,12 +23,12 @@ def get_settings(request: Request) -> Settings:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session(request: Request, background: BackgroundTasks) -> Iterator[Session]:
     """One session per request, committed before the response is sent.
 
     Safe methods get a read-only session: on SQLite it never waits for a writer. Mail
-    that services queued goes out after the commit; a mail server that fails is logged
-    and does not undo what was saved.
+    that services queued goes out after the commit, once the response is sent; a mail
+    server that fails is logged and does not undo what was saved.
     """
     state = request.app.state
     factory = (
@@ -42,7 +42,10 @@ def get_session(request: Request) -> Iterator[Session]:
             session.rollback()
             outbox.discard(session)
             raise
-        mail.send_queued(state.settings, outbox.take(session))
+        # After the response: how long a mail server takes must not tell a caller whether an
+        # address has an account (password resets, sign-up requests).
+        if mails := outbox.take(session):
+            background.add_task(mail.send_queued, state.settings, mails)
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:

@@ -23,7 +23,7 @@ from web.rendering import render_error, sign_in_redirect
 
 log = logging.getLogger("erfa")
 
-API_PREFIX = "/api/"
+API_PREFIX = "/api/v1/"
 _HTTP_TITLES = {
     400: "Bad request",
     401: "Not signed in",

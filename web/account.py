@@ -119,7 +119,6 @@ def accept_invitation(
     token: str,
     session: SessionDep,
     name: Annotated[str, Form(max_length=120)],
-    municipality: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     locale: Annotated[Locale, Form()],
     limiter: RateLimiterDep,
@@ -132,7 +131,6 @@ def accept_invitation(
                 token=token,
                 name=name,
                 title=title,
-                municipality=municipality,
                 password=password,
                 locale=locale,
             )
@@ -150,7 +148,7 @@ def _invitation_context(session: Session, token: str, user: User) -> dict[str, o
     return {
         "token": token,
         "invited": user,
-        "municipalities": directory.list_municipalities(session),
+        "municipality": directory.municipality_name(session, user.municipality_id),
         "errors": [],
     }
 

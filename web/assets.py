@@ -13,6 +13,9 @@ router = APIRouter()
 _VENDOR = {
     # name: (package, path inside it, media type)
     "htmx.min.js": ("js_lib_htmx", "static/htmx/htmx.min.js", "text/javascript"),
+    # Swagger UI 5 (OpenAPI 3.1) as packaged by fastapi-offline; only its files are used.
+    "swagger-ui-bundle.js": ("fastapi_offline", "static/swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css", "text/css"),
 }
 _IMMUTABLE = "public, max-age=31536000, immutable"
 

@@ -28,6 +28,7 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.globals["htmx_version"] = version("django-js-lib-htmx")
+templates.env.globals["swagger_version"] = version("fastapi-offline")
 
 
 def is_htmx(request: Request) -> bool:

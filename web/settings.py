@@ -11,7 +11,8 @@ from sqlmodel import Session
 from domain import auth, users
 from domain.actor import Actor
 from domain.errors import Invalid
-from erfa.deps import IdPath, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep, client_ip
+from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
 from models import Locale, Scope
 from web.deps import SESSION_COOKIE, SignedIn
 from web.rendering import render, see_other
@@ -64,14 +65,25 @@ def change_password(
     actor: SignedIn,
     current_password: Annotated[str, Form(max_length=1024)],
     new_password: Annotated[str, Form(max_length=1024)],
+    limiter: RateLimiterDep,
 ) -> Response:
-    """A new password ends every session, this one too: sign in again with it."""
+    """A new password ends every session, this one too: sign in again with it.
+
+    Wrong current passwords count as failed sign-ins: a stolen session cookie must not
+    let anyone guess the password without limit.
+    """
+    attempt = limiter.attempt(
+        (SIGN_IN_PER_ACCOUNT, actor.email), (SIGN_IN_PER_IP, client_ip(request))
+    )
     try:
         users.change_password(session, actor, current=current_password, new=new_password)
     except Invalid as exc:
+        if not any(error.field == "current_password" for error in exc.errors):
+            limiter.take_back(attempt)
         session.rollback()
         page = settings_page(request, session, actor, errors=exc.errors)
         return render(request, "settings/index.html", page, status_code=422)
+    limiter.take_back(attempt)
     response = see_other(request, "/login?reset=1")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

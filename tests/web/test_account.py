@@ -16,7 +16,7 @@ from domain import auth, users
 from domain.actor import SYSTEM
 from domain.secrets import new_secret
 from models import Invitation, PasswordReset, User, UserStatus, WebSession, utcnow
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, municipality
 from web import csrf
 from web.deps import SESSION_COOKIE
 
@@ -219,7 +219,7 @@ def test_an_invitation_works_once_and_signs_the_official_in(
         "csrf_token": token,
         "name": "Nils Ny",
         "title": "Utvecklare",
-        "municipality": "fagersta",
+        "municipality": "storfors",  # ignored: the invitation named the municipality
         "password": "Ett långt lösenord i Fagersta",
         "locale": "en",
     }
@@ -231,6 +231,7 @@ def test_an_invitation_works_once_and_signs_the_official_in(
     session.refresh(user)
     assert user.status is UserStatus.ACTIVE
     assert user.name == "Nils Ny"
+    assert user.municipality_id == municipality(session, "fagersta").id
     assert visitor.get(path).status_code == 404
     data["csrf_token"] = form_token(visitor, "/settings")  # renewed at sign-in
     assert visitor.post(path, data=data).status_code == 404
@@ -369,3 +370,18 @@ def test_next_with_control_characters_or_backslashes_stays_on_site_with_htmx_too
     )
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/"
+
+
+def test_guessing_the_current_password_counts_as_failed_sign_ins(
+    browser_as: Callable[[User], TestClient], session: Session
+) -> None:
+    client = browser_as(make_user(session))
+    for _ in range(10):
+        wrong = client.post(
+            "/settings/password", data={"current_password": "gissning", "new_password": "x" * 20}
+        )
+        assert wrong.status_code == 422
+    blocked = client.post(
+        "/settings/password", data={"current_password": PASSWORD, "new_password": "x" * 20}
+    )
+    assert blocked.status_code == 429
