@@ -12,6 +12,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -176,11 +177,12 @@ def count_statements(connection: sa.Connection) -> Callable[[Callable[[], object
     return count
 
 
-@pytest.fixture
-def fresh_database_url(server_url: str | None, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the suite's backend, dropped afterwards."""
+@contextmanager
+def throwaway_database(server_url: str | None, sqlite_file: Path) -> Iterator[str]:
+    """An empty database of the suite's backend: a new SQLite file, or a new database on
+    the PostgreSQL server, dropped afterwards."""
     if server_url is None:
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        yield f"sqlite:///{sqlite_file}"
         return
     name = f"erfa_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -192,3 +194,9 @@ def fresh_database_url(server_url: str | None, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(server_url: str | None, tmp_path: Path) -> Iterator[str]:
+    with throwaway_database(server_url, tmp_path / "fresh.db") as url:
+        yield url

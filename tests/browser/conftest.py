@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, sync_playwright
-from sqlalchemy.engine import make_url
 
+from tests.conftest import throwaway_database
 from tests.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -109,19 +107,8 @@ def live_database_url(
 
     The session-scoped twin of `fresh_database_url` in tests/conftest.py.
     """
-    if server_url is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('live-db') / 'live.db'}"
-        return
-    name = f"erfa_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database(server_url, tmp_path_factory.mktemp("live-db") / "live.db") as url:
+        yield url
 
 
 def _tail(log: Path) -> str:
