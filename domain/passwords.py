@@ -6,7 +6,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from domain.errors import Invalid
 
@@ -14,8 +13,12 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
-# Verified against when no account matches, so that an unknown email costs the same time.
-_DUMMY_HASH = _hasher.hash("no account has this password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when no account matches, so an unknown email costs the same time."""
+    return _hasher.hash("no account has this password")
 
 
 def hash_password(password: str) -> str:
@@ -25,14 +28,18 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not there is a hash to check against."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    """The 30 000 most common passwords of zxcvbn's corpus."""
+    """The 30 000 most common passwords of zxcvbn's corpus (loaded on first use)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
