@@ -8,6 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.groups import GroupView
+from domain.threads import PostView
 from models import (
     ApiToken,
     FocusArea,
@@ -17,6 +18,7 @@ from models import (
     MemberRole,
     Municipality,
     Scope,
+    Thread,
     User,
     UserStatus,
     Visibility,
@@ -233,3 +235,90 @@ class JoinRequestOut(BaseModel):
             created_at=request.created_at,
             decided_at=request.decided_at,
         )
+
+
+class PostOut(BaseModel):
+    id: int
+    thread_id: int
+    position: int
+    author: PersonOut
+    body: str | None
+    body_html: str | None
+    reply_to_id: int | None
+    created_at: datetime
+    updated_at: datetime | None
+    edited_at: datetime | None
+    version: int
+    deleted: bool
+    hidden: bool
+
+    @classmethod
+    def from_view(cls, view: PostView) -> PostOut:
+        post, author = view.post, view.author
+        assert post.id is not None
+        assert author.id is not None
+        tombstone = post.deleted_at is not None or post.hidden_at is not None
+        return cls(
+            id=post.id,
+            thread_id=post.thread_id,
+            position=post.position,
+            author=PersonOut(
+                id=author.id, name=author.name, title=author.title, municipality=view.municipality
+            ),
+            body=None if tombstone else post.body,
+            body_html=None if tombstone else post.body_html,
+            reply_to_id=post.reply_to_id,
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+            edited_at=post.edited_at,
+            version=post.version,
+            deleted=post.deleted_at is not None,
+            hidden=post.hidden_at is not None,
+        )
+
+
+class ThreadOut(BaseModel):
+    id: int
+    group: str
+    title: str
+    author_id: int
+    pinned: bool
+    locked: bool
+    post_count: int
+    last_posted_at: datetime
+    last_poster_name: str
+    created_at: datetime
+    version: int
+    first_post: PostOut | None = None
+
+    @classmethod
+    def from_model(cls, thread: Thread, group: str, first_post: PostOut | None = None) -> ThreadOut:
+        assert thread.id is not None
+        return cls(
+            id=thread.id,
+            group=group,
+            title=thread.title,
+            author_id=thread.author_id,
+            pinned=thread.pinned,
+            locked=thread.locked,
+            post_count=thread.post_count,
+            last_posted_at=thread.last_posted_at,
+            last_poster_name=thread.last_poster_name,
+            created_at=thread.created_at,
+            version=thread.version,
+            first_post=first_post,
+        )
+
+
+class ThreadIn(BaseModel):
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=50_000)
+
+
+class PostIn(BaseModel):
+    body: str = Field(max_length=50_000)
+    reply_to_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class PostPatch(BaseModel):
+    body: str = Field(max_length=50_000)

@@ -58,6 +58,7 @@ class GroupView:
     can_join: bool = False
     join_pending: bool = False
     can_manage: bool = False
+    can_post: bool = False
 
 
 def parse_focus_area(value: str) -> FocusArea:
@@ -98,6 +99,7 @@ def _view(actor: Actor, group: Group, leads: list[LeadView], pending: bool) -> G
         can_join=policy.can_join(actor, group) and not pending,
         join_pending=pending,
         can_manage=policy.can_manage_members(actor, group),
+        can_post=policy.can_post(actor, group),
     )
 
 

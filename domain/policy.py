@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound, Unauthenticated
-from models import Group, Scope, Visibility
+from models import Group, Post, Scope, Visibility
 
 
 def can_see_group(actor: Actor, group: Group) -> bool:
@@ -45,6 +45,26 @@ def can_join(actor: Actor, group: Group) -> bool:
 def can_review_members(actor: Actor, group: Group) -> bool:
     """See a group's pending join requests: its leads and the coordinators."""
     return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def can_post(actor: Actor, group: Group) -> bool:
+    """Start discussions and reply: members of the group, and in open groups everyone."""
+    return can_write(actor) and can_read_group_content(actor, group)
+
+
+def can_moderate(actor: Actor, group: Group) -> bool:
+    return can_write(actor) and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def can_edit_post(actor: Actor, post: Post, group: Group) -> bool:
+    """Authors edit and delete their own posts while they may still post in the group."""
+    return post.author_id == actor.user_id and can_post(actor, group)
+
+
+def require_poster(actor: Actor, group: Group) -> None:
+    require_write_access(actor)
+    if not can_post(actor, group):
+        raise Forbidden("Only members post in this group.")
 
 
 def can_manage_members(actor: Actor, group: Group) -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import directory, groups, users
+from domain import directory, groups, threads, users
 from domain.errors import Conflict, Invalid
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
@@ -21,10 +21,14 @@ router = APIRouter()
 def detail(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> HTMLResponse:
     view = groups.get_group(session, actor, slug)
     members = groups.list_members(session, actor, slug=slug) if view.can_read else []
+    discussions = threads.list_threads(session, actor, slug=slug) if view.can_read else []
     requests = groups.list_join_requests(session, actor, slug=slug) if view.can_manage else []
     context = {
         "view": view,
         "members": members,
+        "discussions": discussions,
+        "slug": slug,
+        "errors": [],
         "join_requests": requests,
         "municipalities": directory.list_municipalities(session) if view.can_manage else [],
         "notice": request.query_params.get("notice"),

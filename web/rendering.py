@@ -7,11 +7,14 @@ page otherwise, in the language the request asks for.
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
@@ -28,6 +31,17 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.globals["htmx_version"] = version("django-js-lib-htmx")
+
+
+def _format_datetime(value: datetime | None) -> str:
+    """A moment in the reader's language, in Swedish time (the members' own zone)."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM y HH:mm", tzinfo=_STOCKHOLM, locale=i18n.current_locale())
+
+
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+templates.env.filters["when"] = _format_datetime
 templates.env.globals["swagger_version"] = version("fastapi-offline")
 
 

@@ -1,0 +1,100 @@
+"""Discussions and posts through the JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from api.auth import ApiActor
+from api.etags import etag_of, if_match_version, not_modified
+from api.pagination import Page
+from api.problems import problem_responses
+from api.schemas import ListOut, PostIn, PostOut, PostPatch, ThreadIn, ThreadOut
+from domain import threads
+from erfa.deps import IdPath, SessionDep
+
+router = APIRouter(tags=["threads"])
+
+
+@router.get("/groups/{slug}/threads", responses=problem_responses(401, 404))
+def list_threads(slug: str, session: SessionDep, actor: ApiActor, page: Page) -> ListOut[ThreadOut]:
+    """Pinned first, then by last activity."""
+    after = page.position(f"threads:{slug}")
+    rows = threads.list_threads(
+        session, actor, slug=slug, offset=after["offset"] if after else 0, limit=page.fetch
+    )
+    offset = after["offset"] if after else 0
+    items, next_cursor = page.window(
+        f"threads:{slug}", rows, lambda _: {"offset": offset + page.limit}
+    )
+    return ListOut(items=[ThreadOut.from_model(t, slug) for t, _ in items], next_cursor=next_cursor)
+
+
+@router.post("/groups/{slug}/threads", status_code=201, responses=problem_responses(401, 403, 404))
+def start_thread(slug: str, data: ThreadIn, session: SessionDep, actor: ApiActor) -> ThreadOut:
+    thread = threads.start_thread(session, actor, slug=slug, title=data.title, body=data.body)
+    assert thread.id is not None
+    first = threads.list_posts(session, actor, thread_id=thread.id, limit=1)
+    return ThreadOut.from_model(thread, slug, PostOut.from_view(first[0]))
+
+
+@router.get("/threads/{thread_id}", response_model=ThreadOut, responses=problem_responses(401, 404))
+def get_thread(
+    thread_id: IdPath, request: Request, response: Response, session: SessionDep, actor: ApiActor
+) -> ThreadOut | Response:
+    view = threads.get_thread(session, actor, thread_id)
+    etag = etag_of(view.thread.version)
+    if cached := not_modified(request, etag):
+        return cached
+    response.headers["ETag"] = etag
+    return ThreadOut.from_model(view.thread, view.group.slug)
+
+
+@router.get("/threads/{thread_id}/posts", responses=problem_responses(401, 404))
+def list_posts(
+    thread_id: IdPath, session: SessionDep, actor: ApiActor, page: Page
+) -> ListOut[PostOut]:
+    after = page.position(f"posts:{thread_id}")
+    views = threads.list_posts(
+        session,
+        actor,
+        thread_id=thread_id,
+        after_position=after["position"] if after else 0,
+        limit=page.fetch,
+    )
+    items, next_cursor = page.window(
+        f"posts:{thread_id}", views, lambda view: {"position": view.post.position}
+    )
+    return ListOut(items=[PostOut.from_view(v) for v in items], next_cursor=next_cursor)
+
+
+@router.post(
+    "/threads/{thread_id}/posts", status_code=201, responses=problem_responses(401, 403, 404, 409)
+)
+def reply(thread_id: IdPath, data: PostIn, session: SessionDep, actor: ApiActor) -> PostOut:
+    post = threads.reply(
+        session, actor, thread_id=thread_id, body=data.body, reply_to_id=data.reply_to_id
+    )
+    assert post.id is not None
+    return PostOut.from_view(threads.get_post(session, actor, post.id))
+
+
+@router.patch("/posts/{post_id}", responses=problem_responses(401, 403, 404, 409, 412))
+def edit_post(
+    post_id: IdPath,
+    data: PostPatch,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+) -> PostOut:
+    threads.edit_post(
+        session, actor, post_id=post_id, body=data.body, expected_version=if_match_version(request)
+    )
+    view = threads.get_post(session, actor, post_id)
+    response.headers["ETag"] = etag_of(view.post.version)
+    return PostOut.from_view(view)
+
+
+@router.delete("/posts/{post_id}", status_code=204, responses=problem_responses(401, 403, 404))
+def delete_post(post_id: IdPath, session: SessionDep, actor: ApiActor) -> None:
+    threads.delete_post(session, actor, post_id=post_id)

@@ -1,0 +1,255 @@
+"""Discussions: starting them, reading them, and the posts in them.
+
+Every change a sync consumer must see (new, edited, deleted post) gives the post a new,
+higher `change_seq`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from domain import policy
+from domain.actor import Actor
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from domain.markup import RENDERER_VERSION, render_markdown
+from models import Group, Municipality, Post, PostRevision, Thread, User, utcnow
+
+MAX_TITLE = 200
+MAX_BODY = 50_000
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    author: User
+    municipality: str
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    thread: Thread
+    group: Group
+    author: User
+    can_reply: bool
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise Invalid.field("body", "Write something first.", "empty")
+    if len(body) > MAX_BODY:
+        raise Invalid.field("body", f"A post is at most {MAX_BODY} characters long.", "too-long")
+    return body
+
+
+def _next_change(session: Session) -> int:
+    current = session.exec(select(sa.func.coalesce(sa.func.max(Post.change_seq), 0))).one()
+    return int(current) + 1
+
+
+def start_thread(session: Session, actor: Actor, *, slug: str, title: str, body: str) -> Thread:
+    group = session.exec(select(Group).where(Group.slug == slug)).first()
+    group = policy.require_readable_content(actor, group)
+    policy.require_poster(actor, group)
+    title = title.strip()
+    if not title or len(title) > MAX_TITLE:
+        raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
+    body = _check_body(body)
+    assert group.id is not None
+    assert actor.user_id is not None
+    now = utcnow()
+    thread = Thread(
+        group_id=group.id,
+        author_id=actor.user_id,
+        title=title,
+        last_posted_at=now,
+        last_poster_name=actor.name,
+        created_at=now,
+    )
+    session.add(thread)
+    session.flush()
+    _add_post(session, actor, thread, body=body, reply_to_id=None)
+    group.thread_count += 1
+    group.last_activity_at = now
+    group.version += 1
+    session.flush()
+    return thread
+
+
+def reply(
+    session: Session, actor: Actor, *, thread_id: int, body: str, reply_to_id: int | None = None
+) -> Post:
+    thread, group = _readable_thread(session, actor, thread_id)
+    policy.require_poster(actor, group)
+    if thread.locked:
+        raise Conflict("The discussion is locked: it takes no more replies.")
+    if reply_to_id is not None:
+        target = session.get(Post, reply_to_id)
+        if target is None or target.thread_id != thread.id:
+            raise Invalid.field("reply_to_id", "Reply to a post of this discussion.")
+    return _add_post(session, actor, thread, body=_check_body(body), reply_to_id=reply_to_id)
+
+
+def _add_post(
+    session: Session, actor: Actor, thread: Thread, *, body: str, reply_to_id: int | None
+) -> Post:
+    assert thread.id is not None
+    assert actor.user_id is not None
+    now = utcnow()
+    # Positions come from the thread row, updated in the same statement that reads it.
+    position = session.execute(
+        sa.update(Thread)
+        .where(col(Thread.id) == thread.id)
+        .values(
+            post_count=col(Thread.post_count) + 1,
+            last_posted_at=now,
+            last_poster_name=actor.name,
+            version=col(Thread.version) + 1,
+        )
+        .returning(col(Thread.post_count))
+    ).scalar_one()
+    post = Post(
+        thread_id=thread.id,
+        author_id=actor.user_id,
+        position=position,
+        reply_to_id=reply_to_id,
+        body=body,
+        body_html=render_markdown(body),
+        renderer_version=RENDERER_VERSION,
+        change_seq=_next_change(session),
+        created_at=now,
+    )
+    session.add(post)
+    session.flush()
+    session.refresh(thread)
+    return post
+
+
+def edit_post(
+    session: Session, actor: Actor, *, post_id: int, body: str, expected_version: int | None
+) -> Post:
+    """Edit one's own post; the previous text is kept as a revision."""
+    post, _, group = _readable_post(session, actor, post_id)
+    if not policy.can_edit_post(actor, post, group):
+        raise Forbidden("Only the author edits a post.")
+    if post.deleted_at is not None:
+        raise Conflict("The post is deleted.")
+    if expected_version is not None and expected_version != post.version:
+        raise StaleVersion(f"The post is at version {post.version}, not {expected_version}.")
+    body = _check_body(body)
+    session.add(
+        PostRevision(
+            post_id=post_id, version=post.version, body=post.body, edited_by_id=actor.user_id
+        )
+    )
+    now = utcnow()
+    post.body, post.body_html = body, render_markdown(body)
+    post.version += 1
+    post.edited_at = post.updated_at = now
+    post.change_seq = _next_change(session)
+    session.flush()
+    return post
+
+
+def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
+    """A soft delete: the post keeps its place and becomes a tombstone."""
+    post, _, group = _readable_post(session, actor, post_id)
+    if not policy.can_edit_post(actor, post, group):
+        raise Forbidden("Only the author deletes a post.")
+    if post.deleted_at is None:
+        post.deleted_at = post.updated_at = utcnow()
+        post.version += 1
+        post.change_seq = _next_change(session)
+        session.flush()
+    return post
+
+
+def get_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
+    thread, group = _readable_thread(session, actor, thread_id)
+    author = session.get(User, thread.author_id)
+    assert author is not None
+    return ThreadView(thread, group, author, policy.can_post(actor, group) and not thread.locked)
+
+
+def list_threads(
+    session: Session, actor: Actor, *, slug: str, offset: int = 0, limit: int = 50
+) -> list[tuple[Thread, User]]:
+    """Pinned first, then by last activity, newest first."""
+    group = policy.require_readable_content(
+        actor, session.exec(select(Group).where(Group.slug == slug)).first()
+    )
+    query = (
+        select(Thread, User)
+        .join(User, col(User.id) == Thread.author_id)
+        .where(Thread.group_id == group.id)
+        .order_by(
+            col(Thread.pinned).desc(), col(Thread.last_posted_at).desc(), col(Thread.id).desc()
+        )
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(thread, user) for thread, user in session.exec(query).all()]
+
+
+def list_posts(
+    session: Session, actor: Actor, *, thread_id: int, after_position: int = 0, limit: int = 50
+) -> list[PostView]:
+    _, group = _readable_thread(session, actor, thread_id)
+    rows = session.exec(
+        select(Post, User, col(Municipality.name))
+        .join(User, col(User.id) == Post.author_id)
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(Post.thread_id == thread_id, col(Post.position) > after_position)
+        .order_by(col(Post.position))
+        .limit(limit)
+    ).all()
+    return [PostView(p, u, m, policy.can_edit_post(actor, p, group)) for p, u, m in rows]
+
+
+def get_post(session: Session, actor: Actor, post_id: int) -> PostView:
+    post, _, group = _readable_post(session, actor, post_id)
+    author = session.get(User, post.author_id)
+    assert author is not None
+    municipality = session.get(Municipality, author.municipality_id)
+    return PostView(
+        post,
+        author,
+        municipality.name if municipality else "",
+        policy.can_edit_post(actor, post, group),
+    )
+
+
+def post_history(session: Session, actor: Actor, post_id: int) -> list[PostRevision]:
+    _readable_post(session, actor, post_id)
+    return list(
+        session.exec(
+            select(PostRevision)
+            .where(PostRevision.post_id == post_id)
+            .order_by(col(PostRevision.version))
+        ).all()
+    )
+
+
+def _readable_thread(session: Session, actor: Actor, thread_id: int) -> tuple[Thread, Group]:
+    thread = session.get(Thread, thread_id)
+    group = session.get(Group, thread.group_id) if thread else None
+    if thread is None or group is None or not policy.can_read_group_content(actor, group):
+        raise NotFound("discussion")
+    return thread, group
+
+
+def _readable_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, Thread, Group]:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound("post")
+    try:
+        thread, group = _readable_thread(session, actor, post.thread_id)
+    except NotFound:
+        raise NotFound("post") from None
+    if post.hidden_at is not None and not policy.can_moderate(actor, group):
+        raise NotFound("post")
+    return post, thread, group

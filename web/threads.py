@@ -1,0 +1,131 @@
+"""Discussions in the browser: start one, read it, reply in place, edit, delete, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from domain import threads
+from domain.actor import Actor
+from domain.errors import Conflict, Invalid, StaleVersion
+from erfa.deps import IdPath, SessionDep
+from web.deps import SignedIn
+from web.rendering import is_htmx, render, see_other
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def thread_page(session: Session, actor: Actor, thread_id: int, after: int = 0) -> dict[str, Any]:
+    view = threads.get_thread(session, actor, thread_id)
+    posts = threads.list_posts(
+        session, actor, thread_id=thread_id, after_position=after, limit=PAGE_SIZE + 1
+    )
+    return {
+        "view": view,
+        "posts": posts[:PAGE_SIZE],
+        "next_after": posts[PAGE_SIZE - 1].post.position if len(posts) > PAGE_SIZE else None,
+        "errors": [],
+    }
+
+
+@router.post("/g/{slug}/threads", name="threads:start")
+def start(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    title: Annotated[str, Form(max_length=1000)],
+    body: Annotated[str, Form(max_length=250_000)],
+) -> Response:
+    try:
+        thread = threads.start_thread(session, actor, slug=slug, title=title, body=body)
+    except Invalid as exc:
+        session.rollback()
+        context = {"errors": exc.errors, "title": title, "body": body, "slug": slug}
+        return render(request, "threads/new.html", context, status_code=422)
+    return see_other(request, f"/t/{thread.id}")
+
+
+@router.get("/t/{thread_id}", name="threads:detail", response_class=HTMLResponse)
+def detail(
+    request: Request, thread_id: IdPath, session: SessionDep, actor: SignedIn, after: int = 0
+) -> HTMLResponse:
+    page = thread_page(session, actor, thread_id, max(after, 0))
+    return render(request, "threads/detail.html", page, block="post_list")
+
+
+@router.post("/t/{thread_id}/reply", name="threads:reply")
+def reply(
+    request: Request,
+    thread_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    body: Annotated[str, Form(max_length=250_000)],
+    reply_to_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    try:
+        post = threads.reply(
+            session, actor, thread_id=thread_id, body=body, reply_to_id=reply_to_id
+        )
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        page = thread_page(session, actor, thread_id)
+        page.update(
+            errors=getattr(exc, "errors", []), draft=body, locked_error=isinstance(exc, Conflict)
+        )
+        return render(request, "threads/detail.html", page, block="reply_form", status_code=422)
+    if is_htmx(request):
+        return render(
+            request,
+            "threads/detail.html",
+            thread_page(session, actor, thread_id),
+            block="thread_body",
+        )
+    return see_other(request, f"/t/{thread_id}#post-{post.id}")
+
+
+@router.get("/p/{post_id}/edit", name="posts:edit_form", response_class=HTMLResponse)
+def edit_form(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
+    view = threads.get_post(session, actor, post_id)
+    return render(request, "threads/edit.html", {"item": view, "errors": []}, block="edit_form")
+
+
+@router.post("/p/{post_id}/edit", name="posts:edit")
+def edit(
+    request: Request,
+    post_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    body: Annotated[str, Form(max_length=250_000)],
+    version: Annotated[int, Form(ge=1, le=2**31)],
+) -> Response:
+    try:
+        threads.edit_post(session, actor, post_id=post_id, body=body, expected_version=version)
+    except (Invalid, StaleVersion) as exc:
+        session.rollback()
+        context = {
+            "item": threads.get_post(session, actor, post_id),
+            "draft": body,
+            "errors": getattr(exc, "errors", []),
+            "stale": isinstance(exc, StaleVersion),
+        }
+        return render(request, "threads/edit.html", context, block="edit_form", status_code=422)
+    view = threads.get_post(session, actor, post_id)
+    return see_other(request, f"/t/{view.post.thread_id}#post-{post_id}")
+
+
+@router.post("/p/{post_id}/delete", name="posts:delete")
+def delete(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
+    post = threads.delete_post(session, actor, post_id=post_id)
+    return see_other(request, f"/t/{post.thread_id}#post-{post_id}")
+
+
+@router.get("/p/{post_id}/history", name="posts:history", response_class=HTMLResponse)
+def history(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
+    view = threads.get_post(session, actor, post_id)
+    revisions = threads.post_history(session, actor, post_id)
+    return render(request, "threads/history.html", {"item": view, "revisions": revisions})
