@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from domain.groups import GroupView
 from domain.threads import PostView
 from models import (
+    CASE_SECTIONS,
     ApiToken,
     FocusArea,
     JoinRequest,
@@ -17,6 +18,8 @@ from models import (
     Locale,
     MemberRole,
     Municipality,
+    Resource,
+    ResourceKind,
     Scope,
     Thread,
     User,
@@ -322,3 +325,96 @@ class PostIn(BaseModel):
 
 class PostPatch(BaseModel):
     body: str = Field(max_length=50_000)
+
+
+class ResourceIn(BaseModel):
+    title: str = Field(max_length=200)
+    summary: str = Field(max_length=2000)
+    kind: ResourceKind
+    municipality: str = Field(max_length=64)
+    link: str | None = Field(default=None, max_length=2000)
+    background: str = Field(default="", max_length=20_000)
+    purpose: str = Field(default="", max_length=20_000)
+    implementation: str = Field(default="", max_length=20_000)
+    results: str = Field(default="", max_length=20_000)
+    lessons: str = Field(default="", max_length=20_000)
+
+    def sections(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in CASE_SECTIONS}
+
+
+class ResourcePatch(BaseModel):
+    title: str | None = Field(default=None, max_length=200)
+    summary: str | None = Field(default=None, max_length=2000)
+    link: str | None = Field(default=None, max_length=2000)
+    background: str | None = Field(default=None, max_length=20_000)
+    purpose: str | None = Field(default=None, max_length=20_000)
+    implementation: str | None = Field(default=None, max_length=20_000)
+    results: str | None = Field(default=None, max_length=20_000)
+    lessons: str | None = Field(default=None, max_length=20_000)
+
+    def sections(self) -> dict[str, str]:
+        return {n: getattr(self, n) for n in CASE_SECTIONS if getattr(self, n) is not None}
+
+
+class AdoptionIn(BaseModel):
+    municipality: str = Field(max_length=64)
+    summary: str = Field(max_length=2000)
+    outcome: str = Field(default="", max_length=500)
+    adopted_on: date | None = None
+
+
+class AdoptionOut(BaseModel):
+    id: int
+    municipality: str
+    summary: str
+    outcome: str
+    adopted_on: date | None
+    created_at: datetime
+
+
+class ResourceOut(BaseModel):
+    id: int
+    group: str
+    title: str
+    summary: str
+    kind: ResourceKind
+    municipality: str
+    contact: str
+    link: str | None
+    sections: dict[str, str]
+    sections_html: dict[str, str]
+    thread_id: int | None
+    adoption_count: int
+    version: int
+    created_at: datetime
+    updated_at: datetime | None
+    adoptions: list[AdoptionOut] | None = None
+
+    @classmethod
+    def build(
+        cls,
+        resource: Resource,
+        group: str,
+        municipality: str,
+        adoptions: list[AdoptionOut] | None = None,
+    ) -> ResourceOut:
+        assert resource.id is not None
+        return cls(
+            id=resource.id,
+            group=group,
+            title=resource.title,
+            summary=resource.summary,
+            kind=resource.kind,
+            municipality=municipality,
+            contact=resource.contact_name,
+            link=resource.link,
+            sections={n: getattr(resource, n) for n in CASE_SECTIONS},
+            sections_html={n: getattr(resource, f"{n}_html") for n in CASE_SECTIONS},
+            thread_id=resource.thread_id,
+            adoption_count=resource.adoption_count,
+            version=resource.version,
+            created_at=resource.created_at,
+            updated_at=resource.updated_at,
+            adoptions=adoptions,
+        )

@@ -61,6 +61,11 @@ def can_edit_post(actor: Actor, post: Post, group: Group) -> bool:
     return post.author_id == actor.user_id and can_post(actor, group)
 
 
+def can_edit_resource(actor: Actor, author_id: int, group: Group) -> bool:
+    """Who shared a resource keeps it up to date; the group's leads may too."""
+    return can_post(actor, group) and (author_id == actor.user_id or can_moderate(actor, group))
+
+
 def require_poster(actor: Actor, group: Group) -> None:
     require_write_access(actor)
     if not can_post(actor, group):

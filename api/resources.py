@@ -1,0 +1,152 @@
+"""Shared models, tools, processes and research through the JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.auth import ApiActor
+from api.etags import etag_of, if_match_version, not_modified
+from api.pagination import Page
+from api.problems import problem_responses
+from api.schemas import AdoptionIn, AdoptionOut, ListOut, ResourceIn, ResourceOut, ResourcePatch
+from domain import resources
+from erfa.deps import IdPath, SessionDep
+from models import ResourceKind
+
+router = APIRouter(tags=["resources"])
+
+
+def resource_out(view: resources.ResourceView) -> ResourceOut:
+    adoptions = [
+        AdoptionOut(
+            id=a.id or 0,
+            municipality=name,
+            summary=a.summary,
+            outcome=a.outcome,
+            adopted_on=a.adopted_on,
+            created_at=a.created_at,
+        )
+        for a, name in view.adoptions
+    ]
+    return ResourceOut.build(view.resource, view.group.slug, view.municipality, adoptions)
+
+
+@router.get("/groups/{slug}/resources", responses=problem_responses(401, 404))
+def list_resources(
+    slug: str,
+    session: SessionDep,
+    actor: ApiActor,
+    page: Page,
+    kind: ResourceKind | None = None,
+    municipality: str | None = Query(default=None, max_length=64),
+) -> ListOut[ResourceOut]:
+    after = page.position(f"resources:{slug}")
+    rows = resources.list_resources(
+        session,
+        actor,
+        slug=slug,
+        kind=kind,
+        municipality=municipality,
+        after_id=after["id"] if after else None,
+        limit=page.fetch,
+    )
+    items, next_cursor = page.window(f"resources:{slug}", rows, lambda row: {"id": row[0].id})
+    return ListOut(
+        items=[ResourceOut.build(r, g.slug, m) for r, g, m in items], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "/groups/{slug}/resources", status_code=201, responses=problem_responses(401, 403, 404)
+)
+def share_resource(
+    slug: str, data: ResourceIn, session: SessionDep, actor: ApiActor
+) -> ResourceOut:
+    resource = resources.share_resource(
+        session,
+        actor,
+        slug=slug,
+        title=data.title,
+        summary=data.summary,
+        kind=data.kind,
+        municipality=data.municipality,
+        link=data.link,
+        sections=data.sections(),
+    )
+    assert resource.id is not None
+    return resource_out(resources.get_resource(session, actor, resource.id))
+
+
+@router.get(
+    "/resources/{resource_id}", response_model=ResourceOut, responses=problem_responses(401, 404)
+)
+def get_resource(
+    resource_id: IdPath, request: Request, response: Response, session: SessionDep, actor: ApiActor
+) -> ResourceOut | Response:
+    view = resources.get_resource(session, actor, resource_id)
+    etag = etag_of(view.resource.version)
+    if cached := not_modified(request, etag):
+        return cached
+    response.headers["ETag"] = etag
+    return resource_out(view)
+
+
+@router.patch("/resources/{resource_id}", responses=problem_responses(401, 403, 404, 412))
+def update_resource(
+    resource_id: IdPath,
+    data: ResourcePatch,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+) -> ResourceOut:
+    resources.update_resource(
+        session,
+        actor,
+        resource_id=resource_id,
+        expected_version=if_match_version(request),
+        title=data.title,
+        summary=data.summary,
+        link=data.link,
+        sections=data.sections(),
+    )
+    view = resources.get_resource(session, actor, resource_id)
+    response.headers["ETag"] = etag_of(view.resource.version)
+    return resource_out(view)
+
+
+@router.delete(
+    "/resources/{resource_id}", status_code=204, responses=problem_responses(401, 403, 404)
+)
+def delete_resource(resource_id: IdPath, session: SessionDep, actor: ApiActor) -> None:
+    resources.delete_resource(session, actor, resource_id=resource_id)
+
+
+@router.post(
+    "/resources/{resource_id}/adoptions",
+    status_code=201,
+    responses=problem_responses(401, 403, 404),
+)
+def record_adoption(
+    resource_id: IdPath, data: AdoptionIn, session: SessionDep, actor: ApiActor
+) -> AdoptionOut:
+    adoption = resources.record_adoption(
+        session,
+        actor,
+        resource_id=resource_id,
+        municipality=data.municipality,
+        summary=data.summary,
+        outcome=data.outcome,
+        adopted_on=data.adopted_on,
+    )
+    view = resources.get_resource(session, actor, resource_id)
+    name = next(n for a, n in view.adoptions if a.id == adoption.id)
+    assert adoption.id is not None
+    return AdoptionOut(
+        id=adoption.id,
+        municipality=name,
+        summary=adoption.summary,
+        outcome=adoption.outcome,
+        adopted_on=adoption.adopted_on,
+        created_at=adoption.created_at,
+    )

@@ -1,0 +1,268 @@
+"""Shared practices: models, tools, processes and research, and who has tried them.
+
+A resource's body follows the case template (Bakgrund, Syfte och mål, Genomförande,
+Resultat, Lärdomar); each section is markdown stored beside its sanitised HTML. Every
+resource has its own discussion thread.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from domain import directory, policy, threads
+from domain.actor import Actor
+from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
+from domain.markup import RENDERER_VERSION, render_markdown
+from models import (
+    CASE_SECTIONS,
+    Adoption,
+    Group,
+    Municipality,
+    Resource,
+    ResourceKind,
+    User,
+    utcnow,
+)
+
+MAX_SECTION = 20_000
+_LINK = re.compile(r"^https?://[^\s<>\"]{1,1990}$")
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    resource: Resource
+    group: Group
+    municipality: str
+    adoptions: list[tuple[Adoption, str]]
+    can_edit: bool
+    can_adopt: bool
+
+
+def _sections(values: dict[str, str]) -> dict[str, str]:
+    stored: dict[str, str] = {}
+    for name in CASE_SECTIONS:
+        text = values.get(name, "").strip()
+        if len(text) > MAX_SECTION:
+            raise Invalid.field(name, f"A section is at most {MAX_SECTION} characters long.")
+        stored[name], stored[f"{name}_html"] = text, render_markdown(text)
+    return stored
+
+
+def _check(title: str, summary: str, link: str | None) -> tuple[str, str, str | None]:
+    title, summary = title.strip(), summary.strip()
+    if not title or len(title) > 200:
+        raise Invalid.field("title", "A title is 1–200 characters long.")
+    if not summary or len(summary) > 2000:
+        raise Invalid.field("summary", "A summary is 1–2000 characters long.")
+    link = (link or "").strip() or None
+    if link is not None and not _LINK.fullmatch(link):
+        raise Invalid.field("link", "A link starts with https:// or http://.")
+    return title, summary, link
+
+
+def share_resource(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    title: str,
+    summary: str,
+    kind: ResourceKind,
+    municipality: str,
+    link: str | None = None,
+    sections: dict[str, str] | None = None,
+) -> Resource:
+    """Share a model, tool, process or research item in a group, with its discussion."""
+    title, summary, link = _check(title, summary, link)
+    stored = _sections(sections or {})
+    home = directory.municipality_by_slug(session, municipality)
+    thread = threads.start_thread(session, actor, slug=slug, title=title, body=summary)
+    assert home.id is not None
+    assert actor.user_id is not None
+    author = session.get(User, actor.user_id)
+    assert author is not None
+    resource = Resource(
+        group_id=thread.group_id,
+        author_id=actor.user_id,
+        thread_id=thread.id,
+        title=title,
+        summary=summary,
+        kind=kind,
+        municipality_id=home.id,
+        contact_user_id=author.id,
+        contact_name=author.name,
+        contact_email=author.email,
+        link=link,
+        renderer_version=RENDERER_VERSION,
+    )
+    for field, value in stored.items():
+        setattr(resource, field, value)
+    session.add(resource)
+    session.flush()
+    assert resource.id is not None
+    resource.change_seq = _next_change(session)
+    return resource
+
+
+def update_resource(
+    session: Session,
+    actor: Actor,
+    *,
+    resource_id: int,
+    expected_version: int | None,
+    title: str | None = None,
+    summary: str | None = None,
+    link: str | None = None,
+    sections: dict[str, str] | None = None,
+) -> Resource:
+    resource, group = _readable(session, actor, resource_id)
+    if not policy.can_edit_resource(actor, resource.author_id, group):
+        raise Forbidden("Only who shared it, and the group's leads, edit a resource.")
+    if expected_version is not None and expected_version != resource.version:
+        raise StaleVersion(
+            f"The resource is at version {resource.version}, not {expected_version}."
+        )
+    new_title, new_summary, new_link = _check(
+        title if title is not None else resource.title,
+        summary if summary is not None else resource.summary,
+        link if link is not None else resource.link,
+    )
+    resource.title, resource.summary, resource.link = new_title, new_summary, new_link
+    if sections is not None:
+        current = {name: getattr(resource, name) for name in CASE_SECTIONS}
+        for name, value in _sections({**current, **sections}).items():
+            setattr(resource, name, value)
+    resource.version += 1
+    resource.updated_at = utcnow()
+    resource.change_seq = _next_change(session)
+    session.flush()
+    return resource
+
+
+def delete_resource(session: Session, actor: Actor, *, resource_id: int) -> None:
+    resource, group = _readable(session, actor, resource_id)
+    if not policy.can_edit_resource(actor, resource.author_id, group):
+        raise Forbidden("Only who shared it, and the group's leads, remove a resource.")
+    resource.deleted_at = resource.updated_at = utcnow()
+    resource.version += 1
+    resource.change_seq = _next_change(session)
+
+
+def record_adoption(
+    session: Session,
+    actor: Actor,
+    *,
+    resource_id: int,
+    municipality: str,
+    summary: str,
+    outcome: str,
+    adopted_on: date | None = None,
+) -> Adoption:
+    """ "Vi har provat detta": a municipality records that it applied the resource."""
+    resource, group = _readable(session, actor, resource_id)
+    policy.require_poster(actor, group)
+    summary, outcome = summary.strip(), outcome.strip()
+    if not summary or len(summary) > 2000:
+        raise Invalid.field("summary", "Tell briefly how you applied it (at most 2000 characters).")
+    if len(outcome) > 500:
+        raise Invalid.field("outcome", "The outcome is at most 500 characters long.")
+    if adopted_on is not None and adopted_on > utcnow().date():
+        raise Invalid.field("adopted_on", "The date cannot lie in the future.")
+    home = directory.municipality_by_slug(session, municipality)
+    assert home.id is not None
+    adoption = Adoption(
+        resource_id=resource_id,
+        municipality_id=home.id,
+        recorded_by_id=actor.user_id,
+        adopted_on=adopted_on,
+        summary=summary,
+        outcome=outcome,
+    )
+    session.add(adoption)
+    session.execute(
+        sa.update(Resource)
+        .where(col(Resource.id) == resource_id)
+        .values(adoption_count=col(Resource.adoption_count) + 1)
+    )
+    session.flush()
+    session.refresh(resource)
+    return adoption
+
+
+def get_resource(session: Session, actor: Actor, resource_id: int) -> ResourceView:
+    resource, group = _readable(session, actor, resource_id)
+    municipality = session.get(Municipality, resource.municipality_id)
+    adoptions = session.exec(
+        select(Adoption, col(Municipality.name))
+        .join(Municipality, col(Municipality.id) == Adoption.municipality_id)
+        .where(Adoption.resource_id == resource_id)
+        .order_by(col(Adoption.id))
+    ).all()
+    return ResourceView(
+        resource,
+        group,
+        municipality.name if municipality else "",
+        [(adoption, name) for adoption, name in adoptions],
+        policy.can_edit_resource(actor, resource.author_id, group),
+        policy.can_post(actor, group),
+    )
+
+
+def list_resources(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str | None = None,
+    kind: ResourceKind | None = None,
+    municipality: str | None = None,
+    by_adoptions: bool = False,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[tuple[Resource, Group, str]]:
+    """Resources of the groups the actor may read, filtered; newest or most adopted first.
+
+    Naming a group the actor may not read is NotFound, as everywhere.
+    """
+    if slug is not None:
+        found = session.exec(select(Group).where(Group.slug == slug)).first()
+        policy.require_readable_content(actor, found)
+    query = (
+        select(Resource, Group, col(Municipality.name))
+        .join(Group, col(Group.id) == Resource.group_id)
+        .join(Municipality, col(Municipality.id) == Resource.municipality_id)
+        .where(policy.readable_groups_clause(actor), col(Resource.deleted_at).is_(None))
+    )
+    if slug is not None:
+        query = query.where(Group.slug == slug)
+    if kind is not None:
+        query = query.where(Resource.kind == kind)
+    if municipality is not None:
+        query = query.where(Municipality.slug == municipality)
+    if after_id is not None:
+        query = query.where(col(Resource.id) < after_id)
+    order = [col(Resource.adoption_count).desc()] if by_adoptions else []
+    query = query.order_by(*order, col(Resource.id).desc()).limit(limit)
+    return [(r, g, m) for r, g, m in session.exec(query).all()]
+
+
+def _readable(session: Session, actor: Actor, resource_id: int) -> tuple[Resource, Group]:
+    resource = session.get(Resource, resource_id)
+    group = session.get(Group, resource.group_id) if resource else None
+    if (
+        resource is None
+        or group is None
+        or resource.deleted_at is not None
+        or not policy.can_read_group_content(actor, group)
+    ):
+        raise NotFound("resource")
+    return resource, group
+
+
+def _next_change(session: Session) -> int:
+    current = session.exec(select(sa.func.coalesce(sa.func.max(Resource.change_seq), 0))).one()
+    return int(current) + 1
