@@ -30,7 +30,7 @@ def detail(request: Request, slug: str, session: SessionDep, actor: SignedIn) ->
         "slug": slug,
         "errors": [],
         "join_requests": requests,
-        "municipalities": directory.list_municipalities(session) if view.can_manage else [],
+        "municipalities": directory.list_municipalities(session),
         "notice": request.query_params.get("notice"),
     }
     return render(request, "groups/detail.html", context)

@@ -1,0 +1,151 @@
+"""The library of models and tools ("Modeller och verktyg") and each resource's page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from domain import directory, resources
+from domain.errors import Invalid
+from erfa.deps import IdPath, SessionDep
+from models import CASE_SECTIONS, ResourceKind
+from web.deps import SignedIn
+from web.rendering import render, see_other
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=25_000)]
+
+
+@router.get("/library", name="resources:library", response_class=HTMLResponse)
+def library(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    kind: ResourceKind | None = None,
+    municipality: str | None = None,
+    sort: str = "new",
+) -> HTMLResponse:
+    rows = resources.list_resources(
+        session,
+        actor,
+        kind=kind,
+        municipality=municipality or None,
+        by_adoptions=sort == "adoptions",
+        limit=100,
+    )
+    context = {
+        "rows": rows,
+        "kind": kind.value if kind else "",
+        "sort": sort,
+        "municipality": municipality or "",
+        "municipalities": directory.list_municipalities(session),
+    }
+    return render(request, "resources/library.html", context, block="resource_list")
+
+
+@router.get("/r/{resource_id}", name="resources:detail", response_class=HTMLResponse)
+def detail(
+    request: Request, resource_id: IdPath, session: SessionDep, actor: SignedIn
+) -> HTMLResponse:
+    view = resources.get_resource(session, actor, resource_id)
+    context = {
+        "view": view,
+        "sections": CASE_SECTIONS,
+        "errors": [],
+        "municipalities": directory.list_municipalities(session),
+        "notice": request.query_params.get("notice"),
+    }
+    return render(request, "resources/detail.html", context)
+
+
+@router.post("/g/{slug}/resources", name="resources:share")
+def share(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    title: Annotated[str, Form(max_length=1000)],
+    summary: Annotated[str, Form(max_length=5000)],
+    kind: Annotated[ResourceKind, Form()],
+    municipality: Annotated[str, Form(max_length=64)],
+    link: Annotated[str, Form(max_length=2000)] = "",
+    background: Text = "",
+    purpose: Text = "",
+    implementation: Text = "",
+    results: Text = "",
+    lessons: Text = "",
+) -> Response:
+    sections = {
+        "background": background,
+        "purpose": purpose,
+        "implementation": implementation,
+        "results": results,
+        "lessons": lessons,
+    }
+    try:
+        resource = resources.share_resource(
+            session,
+            actor,
+            slug=slug,
+            title=title,
+            summary=summary,
+            kind=kind,
+            municipality=municipality,
+            link=link or None,
+            sections=sections,
+        )
+    except Invalid as exc:
+        session.rollback()
+        context = {
+            "errors": exc.errors,
+            "slug": slug,
+            "form": {
+                "title": title,
+                "summary": summary,
+                "kind": kind.value,
+                "municipality": municipality,
+                "link": link,
+                **sections,
+            },
+            "municipalities": directory.list_municipalities(session),
+        }
+        return render(request, "resources/new.html", context, status_code=422)
+    return see_other(request, f"/r/{resource.id}")
+
+
+@router.post("/r/{resource_id}/adoptions", name="resources:adopt")
+def adopt(
+    request: Request,
+    resource_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    municipality: Annotated[str, Form(max_length=64)],
+    summary: Annotated[str, Form(max_length=5000)],
+    outcome: Annotated[str, Form(max_length=1000)] = "",
+    adopted_on: Annotated[date | None, Form()] = None,
+) -> Response:
+    try:
+        resources.record_adoption(
+            session,
+            actor,
+            resource_id=resource_id,
+            municipality=municipality,
+            summary=summary,
+            outcome=outcome,
+            adopted_on=adopted_on,
+        )
+    except Invalid as exc:
+        session.rollback()
+        view = resources.get_resource(session, actor, resource_id)
+        context = {
+            "view": view,
+            "sections": CASE_SECTIONS,
+            "errors": exc.errors,
+            "municipalities": directory.list_municipalities(session),
+            "notice": None,
+        }
+        return render(request, "resources/detail.html", context, status_code=422)
+    return see_other(request, f"/r/{resource_id}?notice=adopted#adoptions")
