@@ -68,6 +68,18 @@ class StaleVersion(Conflict):
     title = "Stale version"
 
 
+class TooLarge(DomainError):
+    code = "too-large"
+    status = 413
+    title = "Too large"
+
+
+class UnsupportedMedia(DomainError):
+    code = "unsupported-media"
+    status = 415
+    title = "Unsupported media type"
+
+
 class Invalid(DomainError):
     code = "invalid"
     status = 422

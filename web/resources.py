@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from domain import directory, resources
-from domain.errors import Invalid
-from erfa.deps import IdPath, SessionDep
+from domain import attachments, directory, resources
+from domain.errors import Invalid, TooLarge, UnsupportedMedia
+from erfa.deps import IdPath, SessionDep, SettingsDep
+from erfa.files import attachment_response
 from models import CASE_SECTIONS, ResourceKind
 from web.deps import SignedIn
 from web.rendering import render, see_other
@@ -53,6 +54,7 @@ def detail(
     view = resources.get_resource(session, actor, resource_id)
     context = {
         "view": view,
+        "files": attachments.list_attachments(session, actor, resource_id),
         "sections": CASE_SECTIONS,
         "errors": [],
         "municipalities": directory.list_municipalities(session),
@@ -149,3 +151,37 @@ def adopt(
         }
         return render(request, "resources/detail.html", context, status_code=422)
     return see_other(request, f"/r/{resource_id}?notice=adopted#adoptions")
+
+
+@router.post("/r/{resource_id}/attachments", name="resources:upload")
+def upload(
+    request: Request,
+    resource_id: IdPath,
+    file: UploadFile,
+    session: SessionDep,
+    actor: SignedIn,
+    settings: SettingsDep,
+) -> Response:
+    try:
+        attachments.add_attachment(
+            session,
+            actor,
+            resource_id=resource_id,
+            filename=file.filename or "bilaga",
+            chunks=iter(lambda: file.file.read(1024 * 1024), b""),
+            upload_dir=settings.uploads,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+        )
+    except (TooLarge, UnsupportedMedia) as exc:
+        session.rollback()
+        notice = "too-large" if isinstance(exc, TooLarge) else "unsupported"
+        return see_other(request, f"/r/{resource_id}?notice={notice}#files")
+    return see_other(request, f"/r/{resource_id}?notice=uploaded#files")
+
+
+@router.get("/a/{attachment_id}", name="resources:download")
+def download(
+    attachment_id: IdPath, session: SessionDep, actor: SignedIn, settings: SettingsDep
+) -> FileResponse:
+    attachment = attachments.get_attachment(session, actor, attachment_id)
+    return attachment_response(attachment, settings.uploads)

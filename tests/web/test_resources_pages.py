@@ -88,3 +88,25 @@ def test_closed_group_resources_are_invisible_to_outsiders(
     outsider = browser_as(make_user(session))
     assert outsider.get(location).status_code == 404
     assert "Inflyttarlots" not in outsider.get("/library").text
+
+
+def test_files_are_uploaded_from_the_page_and_downloaded_by_readers_only(
+    browser_as: Browser, session: Session
+) -> None:
+    group = make_group(session, slug="attr-z")
+    user = make_user(session)
+    make_membership(session, group=group, user=user)
+    client = browser_as(user)
+    location = client.post("/g/attr-z/resources", data=FORM).headers["location"]
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    uploaded = client.post(
+        f"{location}/attachments", files={"file": ("plan.pdf", pdf, "application/pdf")}
+    )
+    assert uploaded.headers["location"].endswith("notice=uploaded#files")
+    refused = client.post(
+        f"{location}/attachments", files={"file": ("x.html", b"<html></html>", "text/html")}
+    )
+    assert refused.headers["location"].endswith("notice=unsupported#files")
+    page = client.get(location).text
+    link = page.split("/a/")[1].split('"')[0]
+    assert browser_as(make_user(session)).get(f"/a/{link}").content == pdf
