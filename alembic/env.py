@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import models
-from erfa.db import create_db_engine
+from erfa.db import create_db_engine, include_object
 from erfa.settings import Settings
 
 target_metadata = SQLModel.metadata
@@ -35,6 +35,7 @@ def configure(connection: sa.Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
 
 

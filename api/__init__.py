@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api import attachments, groups, me, municipalities, resources, threads, users
+from api import attachments, groups, me, municipalities, resources, search, threads, users
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(me.router)
@@ -11,4 +11,5 @@ router.include_router(users.router)
 router.include_router(threads.router)
 router.include_router(resources.router)
 router.include_router(attachments.router)
+router.include_router(search.router)
 router.include_router(municipalities.router)

@@ -7,10 +7,15 @@ when the output changes: stored HTML with an older version is rendered again.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from html import escape
+
 import nh3
 from markdown_it import MarkdownIt
 
 RENDERER_VERSION = 1
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 _ALLOWED_TAGS = {
     "a",
@@ -56,3 +61,23 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener ugc",
     )
+
+
+def highlight(text: str, matches: Callable[[str], bool], width: int = 160) -> str:
+    """A short, escaped excerpt of `text` around its first matching word, matches marked."""
+    words = list(_WORD.finditer(text))
+    first = next((w for w in words if matches(w.group())), None)
+    start = max(0, (first.start() if first else 0) - width // 3)
+    end = min(len(text), start + width)
+    parts, cursor = [], start
+    for word in words:
+        if word.start() < start or word.end() > end:
+            continue
+        if matches(word.group()):
+            parts.append(escape(text[cursor : word.start()]))
+            parts.append(f"<mark>{escape(word.group())}</mark>")
+            cursor = word.end()
+    parts.append(escape(text[cursor:end]))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + "".join(parts).replace("\n", " ") + suffix

@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import directory, policy, threads
+from domain import directory, policy, search, threads
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
@@ -106,7 +106,22 @@ def share_resource(
     session.flush()
     assert resource.id is not None
     resource.change_seq = _next_change(session)
+    index_resource(session, resource)
     return resource
+
+
+def index_resource(session: Session, resource: Resource) -> None:
+    assert resource.id is not None
+    body = "\n\n".join([resource.summary, *(getattr(resource, n) for n in CASE_SECTIONS)])
+    search.index(
+        session,
+        kind="resource",
+        ref_id=resource.id,
+        group_id=resource.group_id,
+        thread_id=resource.thread_id,
+        title=resource.title,
+        body=body,
+    )
 
 
 def update_resource(
@@ -140,6 +155,7 @@ def update_resource(
     resource.version += 1
     resource.updated_at = utcnow()
     resource.change_seq = _next_change(session)
+    index_resource(session, resource)
     session.flush()
     return resource
 
@@ -151,6 +167,7 @@ def delete_resource(session: Session, actor: Actor, *, resource_id: int) -> None
     resource.deleted_at = resource.updated_at = utcnow()
     resource.version += 1
     resource.change_seq = _next_change(session)
+    search.unindex(session, kind="resource", ref_id=resource_id)
 
 
 def record_adoption(

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from domain import demo_data, directory, groups, users
+from domain import demo_data, directory, groups, resources, search, users
 from domain.actor import SYSTEM
 from domain.markup import render_markdown
 from models import (
@@ -164,9 +164,27 @@ def _seed_thread(
         assert post.id is not None
         post.change_seq = post.id
         posts.append(post)
+        search.index(
+            session,
+            kind="post",
+            ref_id=post.id,
+            group_id=group_id,
+            thread_id=thread.id,
+            title=thread.title,
+            body=post.body,
+        )
         thread.post_count = position
         thread.last_posted_at = created
         thread.last_poster_name = author.name
+    search.index(
+        session,
+        kind="thread",
+        ref_id=thread.id,
+        group_id=group_id,
+        thread_id=thread.id,
+        title=thread.title,
+        body="",
+    )
     group = session.get(Group, group_id)
     assert group is not None
     group.thread_count += 1
@@ -214,6 +232,7 @@ def _seed_resource(
     session.flush()
     assert resource.id is not None
     resource.change_seq = resource.id
+    resources.index_resource(session, resource)
     session.add_all(ResourceGoal(resource_id=resource.id, goal_id=goal) for goal in item["goals"])
     for entry in item["adoptions"]:
         session.add(

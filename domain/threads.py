@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import policy
+from domain import policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
@@ -73,6 +73,16 @@ def start_thread(session: Session, actor: Actor, *, slug: str, title: str, body:
     session.add(thread)
     session.flush()
     _add_post(session, actor, thread, body=body, reply_to_id=None)
+    assert thread.id is not None
+    search.index(
+        session,
+        kind="thread",
+        ref_id=thread.id,
+        group_id=group.id,
+        thread_id=thread.id,
+        title=title,
+        body="",
+    )
     group.thread_count += 1
     group.last_activity_at = now
     group.version += 1
@@ -126,6 +136,16 @@ def _add_post(
     session.add(post)
     session.flush()
     session.refresh(thread)
+    assert post.id is not None
+    search.index(
+        session,
+        kind="post",
+        ref_id=post.id,
+        group_id=thread.group_id,
+        thread_id=thread.id,
+        title=thread.title,
+        body=body,
+    )
     return post
 
 
@@ -152,6 +172,17 @@ def edit_post(
     post.edited_at = post.updated_at = now
     post.change_seq = _next_change(session)
     session.flush()
+    thread = session.get(Thread, post.thread_id)
+    assert thread is not None
+    search.index(
+        session,
+        kind="post",
+        ref_id=post_id,
+        group_id=group.id or 0,
+        thread_id=post.thread_id,
+        title=thread.title,
+        body=body,
+    )
     return post
 
 
@@ -164,6 +195,7 @@ def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
         post.deleted_at = post.updated_at = utcnow()
         post.version += 1
         post.change_seq = _next_change(session)
+        search.unindex(session, kind="post", ref_id=post_id)
         session.flush()
     return post
 

@@ -21,6 +21,7 @@ from models.groups import Group, GroupGoal, JoinRequest, Membership
 from models.moderation import AuditEntry, Flag
 from models.notifications import Notification, Subscription
 from models.resources import CASE_SECTIONS, Adoption, Attachment, Resource, ResourceGoal
+from models.search import SearchEntry
 from models.sessions import PasswordReset, SignupRequest, WebSession
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "ResourceGoal",
     "ResourceKind",
     "Scope",
+    "SearchEntry",
     "SignupRequest",
     "SignupStatus",
     "Subscription",

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from web import account, admin, csrf, groups, pages, resources, settings, threads
+from web import account, admin, csrf, groups, pages, resources, search, settings, threads
 
 router = APIRouter(dependencies=[Depends(csrf.verify)])
 router.include_router(account.router)
@@ -10,5 +10,6 @@ router.include_router(settings.router)
 router.include_router(groups.router)
 router.include_router(threads.router)
 router.include_router(resources.router)
+router.include_router(search.router)
 router.include_router(admin.router)
 router.include_router(pages.router)

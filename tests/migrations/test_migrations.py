@@ -16,7 +16,9 @@ from erfa import db
 
 def _schema_diff(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": db.include_object}
+        )
         return list(compare_metadata(context, SQLModel.metadata))
 
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from domain import threads
+from domain.actor import load_actor
+from models import User
+from tests.factories import make_group, make_membership, make_user
+
+
+def test_the_search_page_finds_an_inflected_form_and_marks_it(
+    browser_as: Callable[[User], TestClient], session: Session
+) -> None:
+    group = make_group(session, slug="sok-w")
+    user = make_user(session)
+    make_membership(session, group=group, user=user)
+    assert user.id is not None
+    threads.start_thread(
+        session,
+        load_actor(session, user.id),
+        slug="sok-w",
+        title="Sommarlov",
+        body="Alla kommuner erbjuder sommarjobb.",
+    )
+    session.flush()
+    client = browser_as(user)
+    page = client.get("/search", params={"q": "kommunernas"})
+    assert page.status_code == 200
+    assert "<mark>kommuner</mark>" in page.text
+    assert "1 träff" in page.text
+    fragment = client.get("/search", params={"q": "kommun"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    assert "Sommarlov" in fragment.text
+    assert "Sök efter minst ett ord." in client.get("/search", params={"q": "?!"}).text
