@@ -46,7 +46,11 @@ templates.env.globals["swagger_version"] = version("fastapi-offline")
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An htmx request that wants a piece of a page. Boosted links and forms (hx-boost)
+    navigate: they get whole pages, like a browser without JavaScript."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
 
 
 def request_locale(request: Request) -> str:
@@ -82,8 +86,9 @@ def render(
 
 
 def see_other(request: Request, url: str) -> Response:
-    """After a successful form post: 303 for plain browsers, HX-Redirect for htmx."""
-    if is_htmx(request):
+    """After a successful form post: 303 for plain browsers, HX-Redirect for htmx (boosted
+    forms too: the browser then loads the next page whole, scripts and all)."""
+    if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": quote(url, safe=_URL_SAFE)})
     return RedirectResponse(url, status_code=303)
 

@@ -112,3 +112,9 @@ def test_group_page_statement_count_does_not_grow_with_its_members(
         make_membership(session, group=group, user=make_user(session))
     with_thirty = count_statements(lambda: client.get("/g/counted"))
     assert with_one == with_thirty, (with_one, with_thirty)
+
+
+def test_boosted_navigation_gets_the_whole_page_not_a_fragment(client: TestClient) -> None:
+    boosted = client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
+    assert "<h1>" in boosted.text
