@@ -255,6 +255,20 @@ def get_post(session: Session, actor: Actor, post_id: int) -> PostView:
     )
 
 
+def quote(session: Session, actor: Actor, *, post_id: int, thread_id: int) -> str:
+    """The start of a reply that quotes a post of the same discussion ("" if it cannot)."""
+    try:
+        post, _, _ = _readable_post(session, actor, post_id)
+    except NotFound:
+        return ""
+    if post.thread_id != thread_id or post.deleted_at is not None:
+        return ""
+    author = session.get(User, post.author_id)
+    name = author.name if author else ""
+    lines = post.body.strip().splitlines()[:20]
+    return f"{name}:\n" + "\n".join(f"> {line}" for line in lines) + "\n\n"
+
+
 def post_history(session: Session, actor: Actor, post_id: int) -> list[PostRevision]:
     _readable_post(session, actor, post_id)
     return list(

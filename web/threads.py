@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -52,9 +52,17 @@ def start(
 
 @router.get("/t/{thread_id}", name="threads:detail", response_class=HTMLResponse)
 def detail(
-    request: Request, thread_id: IdPath, session: SessionDep, actor: SignedIn, after: int = 0
+    request: Request,
+    thread_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    after: int = 0,
+    reply_to: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
     page = thread_page(session, actor, thread_id, max(after, 0))
+    if reply_to is not None:
+        quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
+        page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
     return render(request, "threads/detail.html", page, block="post_list")
 
 

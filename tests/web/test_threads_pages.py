@@ -169,3 +169,21 @@ def test_group_page_statement_count_does_not_grow_with_its_threads(
         make_thread(session, group=group, author=make_user(session))
     with_thirty = count_statements(lambda: client.get("/g/ungdom-p"))
     assert with_one == with_thirty, (with_one, with_thirty)
+
+
+def test_replying_to_a_post_quotes_it_and_links_back(
+    browser_as: Browser, member: User, session: Session, group: Group
+) -> None:
+    thread = make_thread(session, group=group, author=member)
+    first = make_post(session, thread=thread, author=member, body="Vi har 40 platser.")
+    client = browser_as(member)
+    page = client.get(f"/t/{thread.id}", params={"reply_to": first.id}).text
+    assert "&gt; Vi har 40 platser." in page
+    assert f'name="reply_to_id" value="{first.id}"' in page
+    client.post(
+        f"/t/{thread.id}/reply",
+        data={"body": "> Vi har 40 platser.\n\nVi också!", "reply_to_id": first.id},
+    )
+    reply = session.exec(select(Post).where(Post.reply_to_id == first.id)).one()
+    assert "<blockquote>" in reply.body_html
+    assert f'href="#post-{first.id}"' in client.get(f"/t/{thread.id}").text
