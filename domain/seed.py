@@ -16,14 +16,19 @@ from sqlmodel import Session, select
 
 from domain import demo_data, directory, groups, resources, search, users
 from domain.actor import SYSTEM
+from domain.errors import Invalid
 from domain.markup import render_markdown
+from domain.passwords import hash_password
 from models import (
     CASE_SECTIONS,
     Adoption,
     FocusArea,
     Group,
     GroupGoal,
+    Locale,
     MemberRole,
+    Membership,
+    Municipality,
     Post,
     Resource,
     ResourceGoal,
@@ -31,6 +36,7 @@ from models import (
     Thread,
     ThreadGoal,
     User,
+    UserStatus,
     Visibility,
     utcnow,
 )
@@ -253,3 +259,146 @@ def _municipality_id(session: Session, slug: str) -> int:
     municipality_id = directory.municipality_by_slug(session, slug).id
     assert municipality_id is not None
     return municipality_id
+
+
+@dataclass(frozen=True)
+class SyntheticCorpus:
+    groups: int
+    threads: int
+    posts: int
+    officials: int
+    login: DemoLogin
+
+
+def seed_synthetic(
+    session: Session,
+    *,
+    posts: int,
+    threads: int | None = None,
+    groups: int = 50,
+    officials: int | None = None,
+    batch: int = 5000,
+) -> SyntheticCorpus:
+    """Bulk data for benchmarks, written with plain INSERTs in batches.
+
+    Every synthetic official shares one random password, printed as the corpus login;
+    posts are not added to the search index (it is measured on its own).
+    """
+    if posts < 1:
+        raise Invalid.field("posts", "At least one post.")
+    threads = max(1, min(threads or max(1, posts // 100), posts))
+    officials = officials or max(10, min(20_000, posts // 50))
+    groups = max(1, min(groups, threads))
+    tag = secrets.token_hex(3)
+    password = secrets.token_urlsafe(12)
+    password_hash = hash_password(password)
+    municipality_ids = list(session.exec(select(Municipality.id)).all())
+    now = utcnow()
+    group_ids = _bulk(
+        session,
+        Group,
+        [
+            {
+                "slug": f"bench-{tag}-{n}",
+                "name": f"Benchmark {n}",
+                "focus_area": FocusArea.OTHER,
+                "description": "Synthetic benchmark group.",
+                "visibility": Visibility.OPEN,
+                "member_count": 0,
+                "thread_count": threads // groups,
+                "created_at": now,
+                "version": 1,
+            }
+            for n in range(groups)
+        ],
+        batch,
+    )
+    user_ids = _bulk(
+        session,
+        User,
+        [
+            {
+                "email": f"bench-{tag}-{n}@avesta.se",
+                "name": f"Official {n}",
+                "title": "Utvecklare",
+                "municipality_id": municipality_ids[n % len(municipality_ids)],
+                "password_hash": password_hash,
+                "is_coordinator": False,
+                "status": UserStatus.ACTIVE,
+                "locale": Locale.SV,
+                "created_at": now,
+            }
+            for n in range(officials)
+        ],
+        batch,
+    )
+    per_thread = posts // threads
+    thread_ids = _bulk(
+        session,
+        Thread,
+        [
+            {
+                "group_id": group_ids[n % groups],
+                "author_id": user_ids[n % officials],
+                "title": f"Diskussion {n} om ungdomsråd och kommunernas samverkan",
+                "pinned": False,
+                "locked": False,
+                "post_count": per_thread + (1 if n < posts % threads else 0),
+                "last_posted_at": now - timedelta(minutes=n),
+                "last_poster_name": "Official",
+                "created_at": now - timedelta(days=30),
+                "version": 1,
+            }
+            for n in range(threads)
+        ],
+        batch,
+    )
+    body = "Så här gjorde vi i vår kommun: **ungdomsråd** med egen budget och tydliga mål."
+    html = render_markdown(body)
+    rows: list[dict[str, Any]] = []
+    seq = int(session.exec(select(sa.func.coalesce(sa.func.max(Post.change_seq), 0))).one())
+    for n in range(posts):
+        thread_index = n % threads
+        rows.append(
+            {
+                "thread_id": thread_ids[thread_index],
+                "author_id": user_ids[n % officials],
+                "position": n // threads + 1,
+                "body": body,
+                "body_html": html,
+                "renderer_version": 1,
+                "version": 1,
+                "change_seq": seq + n + 1,
+                "created_at": now - timedelta(seconds=posts - n),
+            }
+        )
+        if len(rows) >= batch:
+            session.execute(sa.insert(Post), rows)
+            rows = []
+    if rows:
+        session.execute(sa.insert(Post), rows)
+    session.execute(
+        sa.insert(Membership),
+        [
+            {
+                "group_id": group_ids[0],
+                "user_id": user_id,
+                "role": MemberRole.MEMBER,
+                "created_at": now,
+            }
+            for user_id in user_ids[:1]
+        ],
+    )
+    login = DemoLogin(f"bench-{tag}-0@avesta.se", password, "member")
+    return SyntheticCorpus(groups, threads, posts, officials, login)
+
+
+def _bulk(session: Session, model: type[Any], rows: list[dict[str, Any]], batch: int) -> list[int]:
+    """Insert rows in batches; their ids, in order."""
+    ids: list[int] = []
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        statement = sa.insert(model).returning(model.id, sort_by_parameter_order=True)
+        result = session.execute(statement, chunk)
+        ids.extend(row[0] for row in result.all())
+    return ids

@@ -276,6 +276,23 @@ def seed_demo() -> None:
     print_demo_logins(settings, [login.line() for login in logins])
 
 
+@seed_app.command("synthetic")
+def seed_synthetic(
+    posts: Annotated[int, typer.Option(min=1, help="How many posts.")],
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="How many threads (default: posts / 100).")
+    ] = None,
+) -> None:
+    """Bulk data for benchmarks (the benchmark corpus: --posts 1000000 --threads 10000)."""
+    with unit_of_work(load_settings()) as session:
+        corpus = seed.seed_synthetic(session, posts=posts, threads=threads)
+    typer.echo(
+        f"seeded {corpus.groups} groups, {corpus.threads} threads, {corpus.posts} posts, "
+        f"{corpus.officials} officials"
+    )
+    typer.echo(corpus.login.line())
+
+
 def main() -> None:
     app(prog_name="erfa")
 

@@ -257,3 +257,33 @@ def test_municipality_slugs_are_case_insensitive(erfa) -> None:  # type: ignore[
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
+
+
+def test_seed_synthetic_makes_a_consistent_corpus_whose_login_works(
+    erfa, fresh_database_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from domain.passwords import verify_password
+    from erfa import db
+
+    result = erfa("seed", "synthetic", "--posts", "250", "--threads", "7")
+    assert result.exit_code == 0, result.output
+    assert "seeded 7 groups, 7 threads, 250 posts, 10 officials" in result.output
+    email, password, _ = result.stdout.strip().splitlines()[-1].split()
+    engine = db.create_db_engine(fresh_database_url)
+    with engine.connect() as connection:
+        counts = connection.execute(
+            sa.text(
+                "SELECT t.post_count, count(p.id), max(p.position) FROM thread t "
+                "JOIN post p ON p.thread_id = t.id GROUP BY t.id"
+            )
+        ).all()
+        stored = connection.execute(
+            sa.text("SELECT password_hash FROM user_account WHERE email = :e"), {"e": email}
+        ).scalar_one()
+    engine.dispose()
+    assert all(count == posts == top for count, posts, top in counts)
+    assert sum(count for count, _, _ in counts) == 250
+    assert verify_password(stored, password)
+    assert erfa("seed", "synthetic", "--posts", "0").exit_code != 0
