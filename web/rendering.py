@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from erfa import i18n
@@ -42,6 +43,37 @@ def _format_datetime(value: datetime | None) -> str:
 
 _STOCKHOLM = ZoneInfo("Europe/Stockholm")
 templates.env.filters["when"] = _format_datetime
+
+
+_URL_TEMPLATES: dict[tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+
+
+def _url_template(
+    request: Request, name: str, keys: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """A route's path with numbered stand-ins for its parameters, asked of the router once."""
+    cached = _URL_TEMPLATES.get((id(request.app), name, keys))
+    if cached is None:
+        stand_ins = tuple(str(900_000_000_000 + n) for n in range(len(keys)))
+        path = request.app.url_path_for(name, **dict(zip(keys, stand_ins, strict=True)))
+        cached = (str(path), stand_ins)
+        _URL_TEMPLATES[(id(request.app), name, keys)] = cached
+    return cached
+
+
+@pass_context
+def _url_for(context: Any, name: str, /, **params: Any) -> str:
+    """url_for for templates, by route name as ever, but as a site-relative path from a
+    cached template: the router's own look-up walks every route on every call, which
+    cost a thread page of 50 posts some 60 ms."""
+    keys = tuple(sorted(params))
+    path, stand_ins = _url_template(context["request"], name, keys)
+    for key, stand_in in zip(keys, stand_ins, strict=True):
+        path = path.replace(stand_in, quote(str(params[key]), safe="/"), 1)
+    return path
+
+
+templates.env.globals["url_for"] = _url_for
 templates.env.globals["swagger_version"] = version("fastapi-offline")
 
 
