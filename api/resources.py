@@ -17,17 +17,7 @@ router = APIRouter(tags=["resources"])
 
 
 def resource_out(view: resources.ResourceView) -> ResourceOut:
-    adoptions = [
-        AdoptionOut(
-            id=a.id or 0,
-            municipality=name,
-            summary=a.summary,
-            outcome=a.outcome,
-            adopted_on=a.adopted_on,
-            created_at=a.created_at,
-        )
-        for a, name in view.adoptions
-    ]
+    adoptions = [AdoptionOut.from_model(adoption, name) for adoption, name in view.adoptions]
     return ResourceOut.build(view.resource, view.group.slug, view.municipality, adoptions)
 
 
@@ -141,12 +131,4 @@ def record_adoption(
     )
     view = resources.get_resource(session, actor, resource_id)
     name = next(n for a, n in view.adoptions if a.id == adoption.id)
-    assert adoption.id is not None
-    return AdoptionOut(
-        id=adoption.id,
-        municipality=name,
-        summary=adoption.summary,
-        outcome=adoption.outcome,
-        adopted_on=adoption.adopted_on,
-        created_at=adoption.created_at,
-    )
+    return AdoptionOut.from_model(adoption, name)

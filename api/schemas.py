@@ -11,6 +11,7 @@ from domain.groups import GroupView
 from domain.threads import PostView
 from models import (
     CASE_SECTIONS,
+    Adoption,
     ApiToken,
     FocusArea,
     JoinRequest,
@@ -371,6 +372,18 @@ class AdoptionOut(BaseModel):
     outcome: str
     adopted_on: date | None
     created_at: datetime
+
+    @classmethod
+    def from_model(cls, adoption: Adoption, municipality: str) -> AdoptionOut:
+        assert adoption.id is not None
+        return cls(
+            id=adoption.id,
+            municipality=municipality,
+            summary=adoption.summary,
+            outcome=adoption.outcome,
+            adopted_on=adoption.adopted_on,
+            created_at=adoption.created_at,
+        )
 
 
 class ResourceOut(BaseModel):
