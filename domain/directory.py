@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from domain.errors import Invalid
-from models import Municipality
+from models import Municipality, Theme
 
 
 def list_municipalities(
@@ -31,3 +31,11 @@ def municipality_by_slug(session: Session, slug: str) -> Municipality:
             "municipality", f"Unknown municipality {slug!r}. Known: {known or 'none'}."
         )
     return municipality
+
+
+def current_theme(session: Session, year: int) -> Theme | None:
+    """The theme the working group chose for `year`, else the most recent one."""
+    themes = list(session.exec(select(Theme)).all())
+    running = [t for t in themes if (t.year_start or 0) <= year <= (t.year_end or 9999)]
+    pool = running or themes
+    return max(pool, key=lambda t: (t.year_end or 0, t.year_start or 0), default=None)

@@ -299,3 +299,17 @@ def _readable_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, 
     if post.hidden_at is not None and not policy.can_moderate(actor, group):
         raise NotFound("post")
     return post, thread, group
+
+
+def recent_activity(
+    session: Session, actor: Actor, *, limit: int = 10
+) -> list[tuple[Thread, Group]]:
+    """The discussions with the latest posts, across the groups the actor may read."""
+    rows = session.exec(
+        select(Thread, Group)
+        .join(Group, col(Group.id) == Thread.group_id)
+        .where(policy.readable_groups_clause(actor))
+        .order_by(col(Thread.last_posted_at).desc(), col(Thread.id).desc())
+        .limit(limit)
+    ).all()
+    return [(thread, group) for thread, group in rows]

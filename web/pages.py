@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from domain import groups
+from domain import directory, groups, threads
 from erfa.deps import SessionDep
+from models import utcnow
 from web.deps import SignedIn
 from web.rendering import render
 
@@ -21,5 +22,11 @@ def api_docs(request: Request, actor: SignedIn) -> HTMLResponse:
 
 @router.get("/", name="home:index", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, actor: SignedIn) -> HTMLResponse:
-    directory = groups.list_groups(session, actor)
-    return render(request, "home.html", {"groups": directory}, block="group_list")
+    views = groups.list_groups(session, actor)
+    context = {
+        "groups": views,
+        "mine": [view for view in views if view.role is not None],
+        "recent": threads.recent_activity(session, actor, limit=8),
+        "theme": directory.current_theme(session, utcnow().year),
+    }
+    return render(request, "home.html", context, block="group_list")
