@@ -49,7 +49,6 @@ class Backend(Protocol):
     def retry_after(self, key: str, limit: Limit) -> int | None: ...
     def hit(self, key: str, limit: Limit) -> str: ...
     def take_back(self, key: str, hit: str) -> None: ...
-    def clear(self, key: str, limit: Limit) -> None: ...
 
 
 class MemoryBackend:
@@ -89,10 +88,6 @@ class MemoryBackend:
             if hits:
                 self._hits[key] = deque(entry for entry in hits if entry[1] != hit)
 
-    def clear(self, key: str, limit: Limit) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
-
 
 class RedisBackend:
     """One sorted set per key: members are hits, scores their times."""
@@ -124,9 +119,6 @@ class RedisBackend:
 
     def take_back(self, key: str, hit: str) -> None:
         self._redis.zrem(key, hit)
-
-    def clear(self, key: str, limit: Limit) -> None:
-        self._redis.delete(key)
 
 
 class RateLimiter:
@@ -180,9 +172,6 @@ class RateLimiter:
         """Raise TooManyRequests when a limit is used up; count nothing (failures count later)."""
         if (wait := self.retry_after(*checks)) is not None:
             raise TooManyRequests(wait)
-
-    def clear(self, limit: Limit, subject: str) -> None:
-        self.backend.clear(self._key(limit, subject), limit)
 
 
 def create_rate_limiter(redis_url: str | None) -> RateLimiter:
