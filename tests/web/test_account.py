@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, select
 
 from domain import auth, users
@@ -34,11 +35,24 @@ def form_token(client: TestClient, path: str = "/login") -> str:
     return found.group(1)
 
 
+def post_login(
+    client: TestClient,
+    email: str,
+    password: str = PASSWORD,
+    *,
+    token: str | None = None,
+    next: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """POST the sign-in form as a browser would (with the page's CSRF token)."""
+    data = {"email": email, "password": password, "csrf_token": token or form_token(client)}
+    if next is not None:
+        data["next"] = next
+    return client.post("/login", data=data, headers=headers)
+
+
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> TestClient:
-    token = form_token(client)
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
+    response = post_login(client, email, password)
     assert response.status_code == 303, response.text
     return client
 
@@ -60,16 +74,7 @@ def test_signing_in_sets_an_httponly_lax_session_cookie_and_honours_next(
     visitor: TestClient, session: Session
 ) -> None:
     make_user(session, email="eva@hedemora.se")
-    token = form_token(visitor)
-    response = visitor.post(
-        "/login",
-        data={
-            "email": "eva@hedemora.se",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "/settings",
-        },
-    )
+    response = post_login(visitor, "eva@hedemora.se", next="/settings")
     assert response.status_code == 303
     assert response.headers["location"] == "/settings"
     cookie = next(
@@ -84,16 +89,7 @@ def test_signing_in_sets_an_httponly_lax_session_cookie_and_honours_next(
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil"])
 def test_next_never_leads_off_site(visitor: TestClient, session: Session, target: str) -> None:
     make_user(session, email="eva@hedemora.se")
-    token = form_token(visitor)
-    response = visitor.post(
-        "/login",
-        data={
-            "email": "eva@hedemora.se",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": target,
-        },
-    )
+    response = post_login(visitor, "eva@hedemora.se", next=target)
     assert response.headers["location"] == "/"
 
 
@@ -305,12 +301,8 @@ def test_sign_in_failures_in_the_browser_are_limited_too(
     make_user(session, email="eva@hedemora.se")
     token = form_token(visitor)
     for _ in range(10):
-        visitor.post(
-            "/login", data={"email": "eva@hedemora.se", "password": "gissning", "csrf_token": token}
-        )
-    blocked = visitor.post(
-        "/login", data={"email": "eva@hedemora.se", "password": PASSWORD, "csrf_token": token}
-    )
+        post_login(visitor, "eva@hedemora.se", "gissning", token=token)
+    blocked = post_login(visitor, "eva@hedemora.se", token=token)
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "För många försök" in blocked.text
@@ -357,17 +349,7 @@ def test_next_with_control_characters_or_backslashes_stays_on_site_with_htmx_too
     visitor: TestClient, session: Session, target: str
 ) -> None:
     make_user(session, email="eva@hedemora.se")
-    token = form_token(visitor)
-    response = visitor.post(
-        "/login",
-        data={
-            "email": "eva@hedemora.se",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": target,
-        },
-        headers={"HX-Request": "true"},
-    )
+    response = post_login(visitor, "eva@hedemora.se", next=target, headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/"
 
