@@ -9,16 +9,18 @@ from api.etags import etag_of, if_match_version, not_modified
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import AdoptionIn, AdoptionOut, ListOut, ResourceIn, ResourceOut, ResourcePatch
-from domain import resources
+from domain import goals, resources
 from erfa.deps import IdPath, SessionDep
-from models import ResourceKind
+from models import ResourceGoal, ResourceKind
 
 router = APIRouter(tags=["resources"])
 
 
 def resource_out(view: resources.ResourceView) -> ResourceOut:
     adoptions = [AdoptionOut.from_model(adoption, name) for adoption, name in view.adoptions]
-    return ResourceOut.build(view.resource, view.group.slug, view.municipality, adoptions)
+    return ResourceOut.build(
+        view.resource, view.group.slug, view.municipality, view.goals, adoptions
+    )
 
 
 @router.get("/groups/{slug}/resources", responses=problem_responses(401, 404))
@@ -29,6 +31,7 @@ def list_resources(
     page: Page,
     kind: ResourceKind | None = None,
     municipality: str | None = Query(default=None, max_length=64),
+    goal: int | None = Query(default=None, ge=1, le=17),
 ) -> ListOut[ResourceOut]:
     after = page.position(f"resources:{slug}")
     rows = resources.list_resources(
@@ -37,12 +40,15 @@ def list_resources(
         slug=slug,
         kind=kind,
         municipality=municipality,
+        goal=goal,
         after_id=after["id"] if after else None,
         limit=page.fetch,
     )
     items, next_cursor = page.window(f"resources:{slug}", rows, lambda row: {"id": row[0].id})
+    tags = goals.of(session, ResourceGoal, [r.id for r, _, _ in items if r.id is not None])
     return ListOut(
-        items=[ResourceOut.build(r, g.slug, m) for r, g, m in items], next_cursor=next_cursor
+        items=[ResourceOut.build(r, g.slug, m, tags[r.id or 0]) for r, g, m in items],
+        next_cursor=next_cursor,
     )
 
 
@@ -62,6 +68,7 @@ def share_resource(
         municipality=data.municipality,
         link=data.link,
         sections=data.sections(),
+        goal_ids=data.goals,
     )
     assert resource.id is not None
     return resource_out(resources.get_resource(session, actor, resource.id))
@@ -99,6 +106,7 @@ def update_resource(
         summary=data.summary,
         link=data.link,
         sections=data.sections(),
+        goal_ids=data.goals,
     )
     view = resources.get_resource(session, actor, resource_id)
     response.headers["ETag"] = etag_of(view.resource.version)

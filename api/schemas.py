@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -29,6 +29,10 @@ from models import (
 )
 
 T = TypeVar("T")
+
+
+GoalId = Annotated[int, Field(ge=1, le=17, description="An Agenda 2030 goal, 1–17.")]
+GoalIds = Annotated[list[GoalId], Field(max_length=17)]
 
 
 class ListOut(BaseModel, Generic[T]):
@@ -293,10 +297,17 @@ class ThreadOut(BaseModel):
     last_poster_name: str
     created_at: datetime
     version: int
+    goals: list[int]
     first_post: PostOut | None = None
 
     @classmethod
-    def from_model(cls, thread: Thread, group: str, first_post: PostOut | None = None) -> ThreadOut:
+    def from_model(
+        cls,
+        thread: Thread,
+        group: str,
+        goals: list[int],
+        first_post: PostOut | None = None,
+    ) -> ThreadOut:
         assert thread.id is not None
         return cls(
             id=thread.id,
@@ -310,6 +321,7 @@ class ThreadOut(BaseModel):
             last_poster_name=thread.last_poster_name,
             created_at=thread.created_at,
             version=thread.version,
+            goals=goals,
             first_post=first_post,
         )
 
@@ -317,6 +329,7 @@ class ThreadOut(BaseModel):
 class ThreadIn(BaseModel):
     title: str = Field(max_length=200)
     body: str = Field(max_length=50_000)
+    goals: GoalIds = Field(default_factory=list)
 
 
 class PostIn(BaseModel):
@@ -334,6 +347,7 @@ class ResourceIn(BaseModel):
     kind: ResourceKind
     municipality: str = Field(max_length=64)
     link: str | None = Field(default=None, max_length=2000)
+    goals: GoalIds = Field(default_factory=list)
     background: str = Field(default="", max_length=20_000)
     purpose: str = Field(default="", max_length=20_000)
     implementation: str = Field(default="", max_length=20_000)
@@ -348,6 +362,7 @@ class ResourcePatch(BaseModel):
     title: str | None = Field(default=None, max_length=200)
     summary: str | None = Field(default=None, max_length=2000)
     link: str | None = Field(default=None, max_length=2000)
+    goals: GoalIds | None = None
     background: str | None = Field(default=None, max_length=20_000)
     purpose: str | None = Field(default=None, max_length=20_000)
     implementation: str | None = Field(default=None, max_length=20_000)
@@ -399,6 +414,7 @@ class ResourceOut(BaseModel):
     sections_html: dict[str, str]
     thread_id: int | None
     adoption_count: int
+    goals: list[int]
     version: int
     created_at: datetime
     updated_at: datetime | None
@@ -410,6 +426,7 @@ class ResourceOut(BaseModel):
         resource: Resource,
         group: str,
         municipality: str,
+        goals: list[int],
         adoptions: list[AdoptionOut] | None = None,
     ) -> ResourceOut:
         assert resource.id is not None
@@ -426,6 +443,7 @@ class ResourceOut(BaseModel):
             sections_html={n: getattr(resource, f"{n}_html") for n in CASE_SECTIONS},
             thread_id=resource.thread_id,
             adoption_count=resource.adoption_count,
+            goals=goals,
             version=resource.version,
             created_at=resource.created_at,
             updated_at=resource.updated_at,

@@ -2,39 +2,51 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import ApiActor
 from api.etags import etag_of, if_match_version, not_modified
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, PostIn, PostOut, PostPatch, ThreadIn, ThreadOut
-from domain import threads
+from domain import goals, threads
 from erfa.deps import IdPath, SessionDep
+from models import ThreadGoal
 
 router = APIRouter(tags=["threads"])
 
 
 @router.get("/groups/{slug}/threads", responses=problem_responses(401, 404))
-def list_threads(slug: str, session: SessionDep, actor: ApiActor, page: Page) -> ListOut[ThreadOut]:
-    """Pinned first, then by last activity."""
-    after = page.position(f"threads:{slug}")
-    rows = threads.list_threads(
-        session, actor, slug=slug, offset=after["offset"] if after else 0, limit=page.fetch
-    )
+def list_threads(
+    slug: str,
+    session: SessionDep,
+    actor: ApiActor,
+    page: Page,
+    goal: int | None = Query(default=None, ge=1, le=17),
+) -> ListOut[ThreadOut]:
+    """Pinned first, then by last activity; `goal` keeps those tagged with that goal."""
+    scope = f"threads:{slug}:{goal or ''}"
+    after = page.position(scope)
     offset = after["offset"] if after else 0
-    items, next_cursor = page.window(
-        f"threads:{slug}", rows, lambda _: {"offset": offset + page.limit}
+    rows = threads.list_threads(
+        session, actor, slug=slug, offset=offset, limit=page.fetch, goal=goal
     )
-    return ListOut(items=[ThreadOut.from_model(t, slug) for t, _ in items], next_cursor=next_cursor)
+    items, next_cursor = page.window(scope, rows, lambda _: {"offset": offset + page.limit})
+    tags = goals.of(session, ThreadGoal, [t.id for t, _ in items if t.id is not None])
+    return ListOut(
+        items=[ThreadOut.from_model(t, slug, tags[t.id or 0]) for t, _ in items],
+        next_cursor=next_cursor,
+    )
 
 
 @router.post("/groups/{slug}/threads", status_code=201, responses=problem_responses(401, 403, 404))
 def start_thread(slug: str, data: ThreadIn, session: SessionDep, actor: ApiActor) -> ThreadOut:
-    thread = threads.start_thread(session, actor, slug=slug, title=data.title, body=data.body)
+    thread = threads.start_thread(
+        session, actor, slug=slug, title=data.title, body=data.body, goal_ids=data.goals
+    )
     assert thread.id is not None
     first = threads.list_posts(session, actor, thread_id=thread.id, limit=1)
-    return ThreadOut.from_model(thread, slug, PostOut.from_view(first[0]))
+    return ThreadOut.from_model(thread, slug, sorted(set(data.goals)), PostOut.from_view(first[0]))
 
 
 @router.get("/threads/{thread_id}", response_model=ThreadOut, responses=problem_responses(401, 404))
@@ -46,7 +58,7 @@ def get_thread(
     if cached := not_modified(request, etag):
         return cached
     response.headers["ETag"] = etag
-    return ThreadOut.from_model(view.thread, view.group.slug)
+    return ThreadOut.from_model(view.thread, view.group.slug, view.goals)
 
 
 @router.get("/threads/{thread_id}/posts", responses=problem_responses(401, 404))

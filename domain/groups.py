@@ -61,6 +61,15 @@ class GroupView:
     can_post: bool = False
 
 
+def by_focus_area(views: list[GroupView]) -> list[tuple[str, list[GroupView]]]:
+    """The groups directory: groups under their focus area, areas in their fixed order."""
+    return [
+        (area.value, members)
+        for area in FocusArea
+        if (members := [view for view in views if view.group.focus_area == area])
+    ]
+
+
 def parse_focus_area(value: str) -> FocusArea:
     key = value.strip().lower()
     if key in FOCUS_AREA_ALIASES:

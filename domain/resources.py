@@ -8,13 +8,14 @@ resource has its own discussion thread.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import directory, policy, search, threads
+from domain import directory, goals, policy, search, threads
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
@@ -24,6 +25,7 @@ from models import (
     Group,
     Municipality,
     Resource,
+    ResourceGoal,
     ResourceKind,
     User,
     utcnow,
@@ -41,6 +43,7 @@ class ResourceView:
     adoptions: list[tuple[Adoption, str]]
     can_edit: bool
     can_adopt: bool
+    goals: list[int] = field(default_factory=list)
 
 
 def _sections(values: dict[str, str]) -> dict[str, str]:
@@ -76,12 +79,15 @@ def share_resource(
     municipality: str,
     link: str | None = None,
     sections: dict[str, str] | None = None,
+    goal_ids: Sequence[int] = (),
 ) -> Resource:
     """Share a model, tool, process or research item in a group, with its discussion."""
     title, summary, link = _check(title, summary, link)
     stored = _sections(sections or {})
     home = directory.municipality_by_slug(session, municipality)
-    thread = threads.start_thread(session, actor, slug=slug, title=title, body=summary)
+    thread = threads.start_thread(
+        session, actor, slug=slug, title=title, body=summary, goal_ids=goal_ids
+    )
     assert home.id is not None
     assert actor.user_id is not None
     author = session.get(User, actor.user_id)
@@ -100,12 +106,13 @@ def share_resource(
         link=link,
         renderer_version=RENDERER_VERSION,
     )
-    for field, value in stored.items():
-        setattr(resource, field, value)
+    for name, value in stored.items():
+        setattr(resource, name, value)
     session.add(resource)
     session.flush()
     assert resource.id is not None
     resource.change_seq = _next_change(session)
+    goals.replace(session, ResourceGoal, resource.id, goals.check(session, goal_ids))
     index_resource(session, resource)
     return resource
 
@@ -134,6 +141,7 @@ def update_resource(
     summary: str | None = None,
     link: str | None = None,
     sections: dict[str, str] | None = None,
+    goal_ids: Sequence[int] | None = None,
 ) -> Resource:
     resource, group = _readable(session, actor, resource_id)
     if not policy.can_edit_resource(actor, resource.author_id, group):
@@ -152,6 +160,9 @@ def update_resource(
         current = {name: getattr(resource, name) for name in CASE_SECTIONS}
         for name, value in _sections({**current, **sections}).items():
             setattr(resource, name, value)
+    if goal_ids is not None:
+        assert resource.id is not None
+        goals.replace(session, ResourceGoal, resource.id, goals.check(session, goal_ids))
     resource.version += 1
     resource.updated_at = utcnow()
     resource.change_seq = _next_change(session)
@@ -227,6 +238,7 @@ def get_resource(session: Session, actor: Actor, resource_id: int) -> ResourceVi
         [(adoption, name) for adoption, name in adoptions],
         policy.can_edit_resource(actor, resource.author_id, group),
         policy.can_post(actor, group),
+        goals.of(session, ResourceGoal, [resource_id])[resource_id],
     )
 
 
@@ -237,6 +249,7 @@ def list_resources(
     slug: str | None = None,
     kind: ResourceKind | None = None,
     municipality: str | None = None,
+    goal: int | None = None,
     by_adoptions: bool = False,
     after_id: int | None = None,
     limit: int = 50,
@@ -260,6 +273,8 @@ def list_resources(
         query = query.where(Resource.kind == kind)
     if municipality is not None:
         query = query.where(Municipality.slug == municipality)
+    if goal is not None:
+        query = query.where(goals.tagged(ResourceGoal, goal))
     if after_id is not None:
         query = query.where(col(Resource.id) < after_id)
     order = [col(Resource.adoption_count).desc()] if by_adoptions else []

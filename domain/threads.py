@@ -6,16 +6,17 @@ higher `change_seq`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import policy, search
+from domain import goals, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
-from models import Group, Municipality, Post, PostRevision, Thread, User, utcnow
+from models import Group, Municipality, Post, PostRevision, Thread, ThreadGoal, User, utcnow
 
 MAX_TITLE = 200
 MAX_BODY = 50_000
@@ -35,6 +36,7 @@ class ThreadView:
     group: Group
     author: User
     can_reply: bool
+    goals: list[int] = field(default_factory=list)
 
 
 def _check_body(body: str) -> str:
@@ -51,7 +53,15 @@ def _next_change(session: Session) -> int:
     return int(current) + 1
 
 
-def start_thread(session: Session, actor: Actor, *, slug: str, title: str, body: str) -> Thread:
+def start_thread(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    title: str,
+    body: str,
+    goal_ids: Sequence[int] = (),
+) -> Thread:
     group = session.exec(select(Group).where(Group.slug == slug)).first()
     group = policy.require_readable_content(actor, group)
     policy.require_poster(actor, group)
@@ -59,6 +69,7 @@ def start_thread(session: Session, actor: Actor, *, slug: str, title: str, body:
     if not title or len(title) > MAX_TITLE:
         raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
     body = _check_body(body)
+    tags = goals.check(session, goal_ids)
     assert group.id is not None
     assert actor.user_id is not None
     now = utcnow()
@@ -74,6 +85,7 @@ def start_thread(session: Session, actor: Actor, *, slug: str, title: str, body:
     session.flush()
     _add_post(session, actor, thread, body=body, reply_to_id=None)
     assert thread.id is not None
+    goals.replace(session, ThreadGoal, thread.id, tags)
     search.index(
         session,
         kind="thread",
@@ -204,13 +216,25 @@ def get_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
     thread, group = _readable_thread(session, actor, thread_id)
     author = session.get(User, thread.author_id)
     assert author is not None
-    return ThreadView(thread, group, author, policy.can_post(actor, group) and not thread.locked)
+    return ThreadView(
+        thread,
+        group,
+        author,
+        policy.can_post(actor, group) and not thread.locked,
+        goals.of(session, ThreadGoal, [thread_id])[thread_id],
+    )
 
 
 def list_threads(
-    session: Session, actor: Actor, *, slug: str, offset: int = 0, limit: int = 50
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    offset: int = 0,
+    limit: int = 50,
+    goal: int | None = None,
 ) -> list[tuple[Thread, User]]:
-    """Pinned first, then by last activity, newest first."""
+    """Pinned first, then by last activity, newest first; only those tagged `goal` if given."""
     group = policy.require_readable_content(
         actor, session.exec(select(Group).where(Group.slug == slug)).first()
     )
@@ -218,6 +242,7 @@ def list_threads(
         select(Thread, User)
         .join(User, col(User.id) == Thread.author_id)
         .where(Thread.group_id == group.id)
+        .where(goals.tagged(ThreadGoal, goal) if goal is not None else sa.true())
         .order_by(
             col(Thread.pinned).desc(), col(Thread.last_posted_at).desc(), col(Thread.id).desc()
         )
@@ -302,13 +327,14 @@ def _readable_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, 
 
 
 def recent_activity(
-    session: Session, actor: Actor, *, limit: int = 10
+    session: Session, actor: Actor, *, limit: int = 10, goal: int | None = None
 ) -> list[tuple[Thread, Group]]:
     """The discussions with the latest posts, across the groups the actor may read."""
     rows = session.exec(
         select(Thread, Group)
         .join(Group, col(Group.id) == Thread.group_id)
         .where(policy.readable_groups_clause(actor))
+        .where(goals.tagged(ThreadGoal, goal) if goal is not None else sa.true())
         .order_by(col(Thread.last_posted_at).desc(), col(Thread.id).desc())
         .limit(limit)
     ).all()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import directory, groups, threads, users
+from domain import directory, goals, groups, threads, users
 from domain.errors import Conflict, Invalid
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
@@ -31,6 +31,7 @@ def detail(request: Request, slug: str, session: SessionDep, actor: SignedIn) ->
         "errors": [],
         "join_requests": requests,
         "municipalities": directory.list_municipalities(session),
+        "goals": goals.list_goals(session) if view.can_post else [],
         "notice": request.query_params.get("notice"),
     }
     return render(request, "groups/detail.html", context)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from domain import directory, groups, threads
+from domain import directory, goals, groups, threads
 from erfa.deps import SessionDep
 from models import utcnow
 from web.deps import SignedIn
@@ -21,12 +23,21 @@ def api_docs(request: Request, actor: SignedIn) -> HTMLResponse:
 
 
 @router.get("/", name="home:index", response_class=HTMLResponse)
-def index(request: Request, session: SessionDep, actor: SignedIn) -> HTMLResponse:
+def index(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    goal: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    goal_id = goals.parse_filter(goal)
     views = groups.list_groups(session, actor)
     context = {
         "groups": views,
+        "by_area": groups.by_focus_area(views),
         "mine": [view for view in views if view.role is not None],
-        "recent": threads.recent_activity(session, actor, limit=8),
+        "recent": threads.recent_activity(session, actor, limit=8, goal=goal_id),
         "theme": directory.current_theme(session, utcnow().year),
+        "goals": goals.list_goals(session),
+        "goal": goal_id,
     }
-    return render(request, "home.html", context, block="group_list")
+    return render(request, "home.html", context, block=("group_list", "recent_list"))

@@ -97,11 +97,13 @@ def render(
     template: str,
     context: dict[str, Any] | None = None,
     *,
-    block: str | None = None,
+    block: str | tuple[str, ...] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The page, or for htmx the block named by `block` (of several, the one `HX-Target` names,
+    else the first): one template serves both."""
     i18n.activate(request_locale(request))
-    fragment = block if block is not None and is_htmx(request) else None
+    fragment = _fragment(request, block) if is_htmx(request) else None
     page = {
         "csrf_token": csrf.token(request),
         "current_actor": getattr(request.state, "actor", None),
@@ -115,6 +117,13 @@ def render(
     csrf.set_cookie(request, response)
     assert isinstance(response, HTMLResponse)
     return response
+
+
+def _fragment(request: Request, block: str | tuple[str, ...] | None) -> str | None:
+    if block is None or isinstance(block, str):
+        return block
+    target = request.headers.get("HX-Target")
+    return target if target in block else block[0]
 
 
 def see_other(request: Request, url: str) -> Response:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from domain import attachments, directory, resources
+from domain import attachments, directory, goals, groups, resources
 from domain.errors import Invalid, TooLarge, UnsupportedMedia
 from erfa.deps import IdPath, SessionDep, SettingsDep
 from erfa.files import attachment_response
@@ -26,14 +26,19 @@ def library(
     session: SessionDep,
     actor: SignedIn,
     kind: ResourceKind | None = None,
-    municipality: str | None = None,
-    sort: str = "new",
+    municipality: Annotated[str | None, Query(max_length=64)] = None,
+    goal: Annotated[str | None, Query(max_length=20)] = None,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "new",
 ) -> HTMLResponse:
+    goal_id = goals.parse_filter(goal)
     rows = resources.list_resources(
         session,
         actor,
+        slug=group or None,
         kind=kind,
         municipality=municipality or None,
+        goal=goal_id,
         by_adoptions=sort == "adoptions",
         limit=100,
     )
@@ -42,7 +47,11 @@ def library(
         "kind": kind.value if kind else "",
         "sort": sort,
         "municipality": municipality or "",
+        "goal": goal_id,
+        "group": group or "",
         "municipalities": directory.list_municipalities(session),
+        "goals": goals.list_goals(session),
+        "groups": groups.list_groups(session, actor),
     }
     return render(request, "resources/library.html", context, block="resource_list")
 
@@ -58,6 +67,7 @@ def detail(
         "sections": CASE_SECTIONS,
         "errors": [],
         "municipalities": directory.list_municipalities(session),
+        "goals": goals.list_goals(session) if view.goals else [],
         "notice": request.query_params.get("notice"),
     }
     return render(request, "resources/detail.html", context)
@@ -79,6 +89,7 @@ def share(
     implementation: Text = "",
     results: Text = "",
     lessons: Text = "",
+    goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
 ) -> Response:
     sections = {
         "background": background,
@@ -98,6 +109,7 @@ def share(
             municipality=municipality,
             link=link or None,
             sections=sections,
+            goal_ids=goal_ids,
         )
     except Invalid as exc:
         session.rollback()
@@ -110,9 +122,11 @@ def share(
                 "kind": kind.value,
                 "municipality": municipality,
                 "link": link,
+                "goals": goal_ids,
                 **sections,
             },
             "municipalities": directory.list_municipalities(session),
+            "goals": goals.list_goals(session),
         }
         return render(request, "resources/new.html", context, status_code=422)
     return see_other(request, f"/r/{resource.id}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import threads
+from domain import goals, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
 from erfa.deps import IdPath, SessionDep
@@ -28,6 +28,7 @@ def thread_page(session: Session, actor: Actor, thread_id: int, after: int = 0) 
         "view": view,
         "posts": posts[:PAGE_SIZE],
         "next_after": posts[PAGE_SIZE - 1].post.position if len(posts) > PAGE_SIZE else None,
+        "goals": goals.list_goals(session) if view.goals else [],
         "errors": [],
     }
 
@@ -40,12 +41,22 @@ def start(
     actor: SignedIn,
     title: Annotated[str, Form(max_length=1000)],
     body: Annotated[str, Form(max_length=250_000)],
+    goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
 ) -> Response:
     try:
-        thread = threads.start_thread(session, actor, slug=slug, title=title, body=body)
+        thread = threads.start_thread(
+            session, actor, slug=slug, title=title, body=body, goal_ids=goal_ids
+        )
     except Invalid as exc:
         session.rollback()
-        context = {"errors": exc.errors, "title": title, "body": body, "slug": slug}
+        context = {
+            "errors": exc.errors,
+            "title": title,
+            "body": body,
+            "slug": slug,
+            "goals": goals.list_goals(session),
+            "chosen_goals": goal_ids,
+        }
         return render(request, "threads/new.html", context, status_code=422)
     return see_other(request, f"/t/{thread.id}")
 
