@@ -16,7 +16,7 @@ from models.enums import (
     UserStatus,
     Visibility,
 )
-from models.forum import Post, PostRevision, Thread, ThreadGoal
+from models.forum import Post, PostRevision, Thread, ThreadGoal, ThreadRead
 from models.groups import Group, GroupGoal, JoinRequest, Membership
 from models.moderation import AuditEntry, Flag
 from models.notifications import Notification, Subscription
@@ -60,6 +60,7 @@ __all__ = [
     "Theme",
     "Thread",
     "ThreadGoal",
+    "ThreadRead",
     "UTCDateTime",
     "User",
     "UserStatus",

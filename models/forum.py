@@ -41,6 +41,21 @@ class Thread(SQLModel, table=True):
     )
 
 
+class ThreadRead(SQLModel, table=True):
+    """How far an official has read a discussion: the highest post position they were shown."""
+
+    __tablename__ = "thread_read"
+
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", primary_key=True)
+    thread_id: int = Field(
+        foreign_key="thread.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    last_read_position: int = Field(nullable=False)
+    updated_at: datetime = created_at_field()
+
+    __table_args__ = (sa.CheckConstraint("last_read_position >= 0", name="position_not_negative"),)
+
+
 class ThreadGoal(SQLModel, table=True):
     __tablename__ = "thread_goal"
 

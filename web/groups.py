@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import directory, goals, groups, threads, users
+from domain import directory, goals, groups, reading, threads, users
 from domain.errors import Conflict, Invalid
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
@@ -15,18 +15,39 @@ from web.deps import SignedIn
 from web.rendering import render, see_other
 
 router = APIRouter()
+THREADS_PER_PAGE = 50
 
 
 @router.get("/g/{slug}", name="groups:detail", response_class=HTMLResponse)
-def detail(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> HTMLResponse:
+def detail(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
     view = groups.get_group(session, actor, slug)
     members = groups.list_members(session, actor, slug=slug) if view.can_read else []
-    discussions = threads.list_threads(session, actor, slug=slug) if view.can_read else []
+    discussions = (
+        threads.list_threads(
+            session,
+            actor,
+            slug=slug,
+            offset=(page - 1) * THREADS_PER_PAGE,
+            limit=THREADS_PER_PAGE + 1,
+        )
+        if view.can_read
+        else []
+    )
+    shown = discussions[:THREADS_PER_PAGE]
     requests = groups.list_join_requests(session, actor, slug=slug) if view.can_manage else []
     context = {
         "view": view,
         "members": members,
-        "discussions": discussions,
+        "discussions": shown,
+        "unread": reading.read_states(session, actor, [thread for thread, _ in shown]),
+        "page": page,
+        "more": len(discussions) > THREADS_PER_PAGE,
         "slug": slug,
         "errors": [],
         "join_requests": requests,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from domain import directory, goals, groups, threads
+from domain import directory, goals, groups, reading, threads
 from erfa.deps import SessionDep
 from models import utcnow
 from web.deps import SignedIn
@@ -31,11 +31,14 @@ def index(
 ) -> HTMLResponse:
     goal_id = goals.parse_filter(goal)
     views = groups.list_groups(session, actor)
+    recent = threads.recent_activity(session, actor, limit=8, goal=goal_id)
     context = {
         "groups": views,
         "by_area": groups.by_focus_area(views),
         "mine": [view for view in views if view.role is not None],
-        "recent": threads.recent_activity(session, actor, limit=8, goal=goal_id),
+        "recent": recent,
+        "unread": reading.read_states(session, actor, [thread for thread, _ in recent]),
+        "unread_by_group": reading.unread_by_group(session, actor),
         "theme": directory.current_theme(session, utcnow().year),
         "goals": goals.list_goals(session),
         "goal": goal_id,

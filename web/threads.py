@@ -8,9 +8,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import goals, threads
+from domain import goals, reading, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
+from erfa import db
 from erfa.deps import IdPath, SessionDep
 from web.deps import SignedIn
 from web.rendering import is_htmx, render, see_other
@@ -19,13 +20,29 @@ router = APIRouter()
 PAGE_SIZE = 50
 
 
-def thread_page(session: Session, actor: Actor, thread_id: int, after: int = 0) -> dict[str, Any]:
+def page_start(position: int) -> int:
+    """The `after` of the page that shows the post at `position`: anchors stay stable."""
+    return (max(position, 1) - 1) // PAGE_SIZE * PAGE_SIZE
+
+
+def thread_url(thread_id: int, position: int = 1, anchor: str = "") -> str:
+    after = page_start(position)
+    return (
+        f"/t/{thread_id}" + (f"?after={after}" if after else "") + (f"#{anchor}" if anchor else "")
+    )
+
+
+def thread_page(
+    session: Session, actor: Actor, thread_id: int, after: int = 0, read_up_to: int | None = None
+) -> dict[str, Any]:
     view = threads.get_thread(session, actor, thread_id)
     posts = threads.list_posts(
         session, actor, thread_id=thread_id, after_position=after, limit=PAGE_SIZE + 1
     )
+    unread = read_up_to is not None and read_up_to < view.thread.post_count
     return {
         "view": view,
+        "first_unread": read_up_to + 1 if unread and read_up_to is not None else None,
         "posts": posts[:PAGE_SIZE],
         "next_after": posts[PAGE_SIZE - 1].post.position if len(posts) > PAGE_SIZE else None,
         "goals": goals.list_goals(session) if view.goals else [],
@@ -70,11 +87,32 @@ def detail(
     after: int = 0,
     reply_to: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
-    page = thread_page(session, actor, thread_id, max(after, 0))
+    marker = reading.read_up_to(session, actor, thread_id)
+    page = thread_page(session, actor, thread_id, max(after, 0), marker)
+    shown = page["posts"][-1].post.position if page["posts"] else 0
+    if actor.user_id is not None and shown > (marker or 0):
+        # A write of its own: the request's session only reads (GET).
+        with db.session_scope(request.app.state.session_factory) as writer:
+            reading.mark_read(writer, user_id=actor.user_id, thread_id=thread_id, position=shown)
     if reply_to is not None:
         quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
         page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
     return render(request, "threads/detail.html", page, block="post_list")
+
+
+@router.get("/t/{thread_id}/unread", name="threads:first_unread")
+def first_unread(
+    request: Request, thread_id: IdPath, session: SessionDep, actor: SignedIn
+) -> Response:
+    """To the first post the official has not seen, on the page that holds it; with
+    nothing unread, to the latest posts."""
+    view = threads.get_thread(session, actor, thread_id)
+    marker = reading.read_up_to(session, actor, thread_id)
+    if marker is None:
+        return see_other(request, thread_url(thread_id))
+    if marker >= view.thread.post_count:
+        return see_other(request, thread_url(thread_id, view.thread.post_count, "reply"))
+    return see_other(request, thread_url(thread_id, marker + 1, "unread"))
 
 
 @router.post("/t/{thread_id}/reply", name="threads:reply")
@@ -97,14 +135,16 @@ def reply(
             errors=getattr(exc, "errors", []), draft=body, locked_error=isinstance(exc, Conflict)
         )
         return render(request, "threads/detail.html", page, block="reply_form", status_code=422)
+    assert actor.user_id is not None
+    reading.mark_read(session, user_id=actor.user_id, thread_id=thread_id, position=post.position)
     if is_htmx(request):
         return render(
             request,
             "threads/detail.html",
-            thread_page(session, actor, thread_id),
+            thread_page(session, actor, thread_id, page_start(post.position)),
             block="thread_body",
         )
-    return see_other(request, f"/t/{thread_id}#post-{post.id}")
+    return see_other(request, thread_url(thread_id, post.position, f"post-{post.id}"))
 
 
 @router.get("/p/{post_id}/edit", name="posts:edit_form", response_class=HTMLResponse)
