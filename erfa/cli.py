@@ -19,15 +19,16 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import groups, outbox, seed, users
+from domain import groups, outbox, rendering, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
+from domain.markup import RENDERER_VERSION
 from erfa import db, mail
 from erfa.settings import Settings
 from models import MemberRole, Visibility
 
 app = typer.Typer(help="erfa: the forum of Bergslagen's experience groups.", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations and upkeep.", no_args_is_help=True)
 user_app = typer.Typer(help="Officials.", no_args_is_help=True)
 group_app = typer.Typer(help="Experience groups.", no_args_is_help=True)
 seed_app = typer.Typer(help="Data for demos and benchmarks.", no_args_is_help=True)
@@ -94,6 +95,12 @@ def migrate(engine: Engine) -> None:
     db.upgrade(engine)
 
 
+def rerender(engine: Engine) -> int:
+    """Render stored HTML made by an older markdown renderer again, and commit it."""
+    with db.session_scope(db.make_session_factory(engine)) as session:
+        return rendering.rerender_stale(session)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -107,6 +114,13 @@ def serve(
     settings = load_settings()
     with connected(settings) as engine:
         migrate(engine)
+        rendered = rerender(engine)
+        if rendered:
+            typer.echo(
+                f"Re-rendered {rendered} posts and resources with renderer version "
+                f"{RENDERER_VERSION}.",
+                err=True,
+            )
         if demo:
             with db.session_scope(db.make_session_factory(engine)) as session:
                 logins = seed.seed_demo(session)
@@ -169,6 +183,15 @@ def db_current() -> None:
         current, head = db.current_revision(engine), db.head_revision()
     state = "up to date" if current == head else f"pending: newest is {head}"
     typer.echo(f"{current or 'base'} ({state})")
+
+
+@db_app.command("rerender")
+def db_rerender() -> None:
+    """Render posts and resources made by an older markdown renderer again."""
+    with connected(load_settings()) as engine:
+        migrate(engine)
+        rendered = rerender(engine)
+    typer.echo(f"re-rendered {rendered} posts and resources (renderer version {RENDERER_VERSION})")
 
 
 @user_app.command("create")
