@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from domain.actor import Actor
 from domain.errors import Forbidden, NotFound, Unauthenticated
-from models import Group, Post, Scope, Visibility
+from models import Group, Membership, Post, Scope, User, UserStatus, Visibility
 
 
 def can_see_group(actor: Actor, group: Group) -> bool:
@@ -154,3 +154,14 @@ def readable_groups_clause(actor: Actor) -> ColumnElement[bool]:
     if not actor.member_group_ids:
         return open_
     return sa.or_(open_, col(Group.id).in_(actor.member_group_ids))
+
+
+def group_readers_clause(group: Group) -> ColumnElement[bool]:
+    """Which officials may read the group's content (`can_read_group_content` as SQL over
+    `user_account`): active ones, and in a closed or secret group its members only. Who may
+    be told about a post, mentioned in it, or offered in autocomplete."""
+    active = col(User.status) == UserStatus.ACTIVE
+    if group.visibility is Visibility.OPEN:
+        return active
+    members = sa.select(col(Membership.user_id)).where(col(Membership.group_id) == group.id)
+    return sa.and_(active, col(User.id).in_(members))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import goals, policy, search
+from domain import goals, notifications, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
@@ -83,7 +83,7 @@ def start_thread(
     )
     session.add(thread)
     session.flush()
-    _add_post(session, actor, thread, body=body, reply_to_id=None)
+    _add_post(session, actor, thread, group, body=body, reply_to_id=None)
     assert thread.id is not None
     goals.replace(session, ThreadGoal, thread.id, tags)
     search.index(
@@ -113,12 +113,19 @@ def reply(
         target = session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
             raise Invalid.field("reply_to_id", "Reply to a post of this discussion.")
-    return _add_post(session, actor, thread, body=_check_body(body), reply_to_id=reply_to_id)
+    return _add_post(session, actor, thread, group, body=_check_body(body), reply_to_id=reply_to_id)
 
 
 def _add_post(
-    session: Session, actor: Actor, thread: Thread, *, body: str, reply_to_id: int | None
+    session: Session,
+    actor: Actor,
+    thread: Thread,
+    group: Group,
+    *,
+    body: str,
+    reply_to_id: int | None,
 ) -> Post:
+    """The one way a post comes to be: counted, indexed, and announced to whom it concerns."""
     assert thread.id is not None
     assert actor.user_id is not None
     now = utcnow()
@@ -157,6 +164,9 @@ def _add_post(
         thread_id=thread.id,
         title=thread.title,
         body=body,
+    )
+    notifications.on_post(
+        session, actor, post=post, thread=thread, group=group, new_thread=position == 1
     )
     return post
 

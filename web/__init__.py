@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter, Depends
 
-from web import account, admin, csrf, groups, pages, resources, search, settings, threads
+from web import (
+    account,
+    admin,
+    csrf,
+    groups,
+    notifications,
+    pages,
+    resources,
+    search,
+    settings,
+    threads,
+)
 
 router = APIRouter(dependencies=[Depends(csrf.verify)])
 router.include_router(account.router)
@@ -11,5 +22,6 @@ router.include_router(groups.router)
 router.include_router(threads.router)
 router.include_router(resources.router)
 router.include_router(search.router)
+router.include_router(notifications.router)
 router.include_router(admin.router)
 router.include_router(pages.router)

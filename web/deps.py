@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from domain import auth, policy
+from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
 from erfa import db
 from erfa.deps import SessionDep
@@ -26,6 +26,8 @@ def get_web_actor(request: Request, session: SessionDep) -> Actor:
             with db.session_scope(request.app.state.session_factory) as writer:
                 auth.touch_session(writer, web_session.id)
     request.state.actor = actor if actor.signed_in else None
+    if actor.signed_in:
+        request.state.unread_notifications = notifications.unread_count(session, actor)
     return actor
 
 

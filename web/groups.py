@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import directory, goals, groups, reading, threads, users
+from domain import directory, goals, groups, notifications, reading, threads, users
 from domain.errors import Conflict, Invalid
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import INVITATIONS_PER_SENDER
@@ -47,6 +47,8 @@ def detail(
         "discussions": shown,
         "unread": reading.read_states(session, actor, [thread for thread, _ in shown]),
         "page": page,
+        "following": view.can_read
+        and notifications.is_following(session, actor, group_id=view.group.id),
         "more": len(discussions) > THREADS_PER_PAGE,
         "slug": slug,
         "errors": [],

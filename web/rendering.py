@@ -107,6 +107,7 @@ def render(
     page = {
         "csrf_token": csrf.token(request),
         "current_actor": getattr(request.state, "actor", None),
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
     }
     response = templates.TemplateResponse(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import goals, reading, threads
+from domain import goals, notifications, reading, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
 from erfa import db
@@ -46,6 +46,7 @@ def thread_page(
         "posts": posts[:PAGE_SIZE],
         "next_after": posts[PAGE_SIZE - 1].post.position if len(posts) > PAGE_SIZE else None,
         "goals": goals.list_goals(session) if view.goals else [],
+        "following": notifications.is_following(session, actor, thread_id=thread_id),
         "errors": [],
     }
 
@@ -94,6 +95,7 @@ def detail(
         # A write of its own: the request's session only reads (GET).
         with db.session_scope(request.app.state.session_factory) as writer:
             reading.mark_read(writer, user_id=actor.user_id, thread_id=thread_id, position=shown)
+            notifications.mark_thread_read(writer, actor, thread_id)
     if reply_to is not None:
         quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
         page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
@@ -173,14 +175,25 @@ def edit(
             "stale": isinstance(exc, StaleVersion),
         }
         return render(request, "threads/edit.html", context, block="edit_form", status_code=422)
-    view = threads.get_post(session, actor, post_id)
-    return see_other(request, f"/t/{view.post.thread_id}#post-{post_id}")
+    return post_in_place(request, session, actor, post_id)
 
 
 @router.post("/p/{post_id}/delete", name="posts:delete")
 def delete(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
-    post = threads.delete_post(session, actor, post_id=post_id)
-    return see_other(request, f"/t/{post.thread_id}#post-{post_id}")
+    threads.delete_post(session, actor, post_id=post_id)
+    return post_in_place(request, session, actor, post_id)
+
+
+def post_in_place(request: Request, session: Session, actor: Actor, post_id: int) -> Response:
+    """After an edit or delete: htmx swaps the post itself; a plain browser goes back to it
+    on its page (an anchor alone would not reload the page)."""
+    item = threads.get_post(session, actor, post_id)
+    if is_htmx(request):
+        view = threads.get_thread(session, actor, item.post.thread_id)
+        context = {"item": item, "can_reply": view.can_reply}
+        return render(request, "threads/post.html", context)
+    anchor = f"post-{post_id}"
+    return see_other(request, thread_url(item.post.thread_id, item.post.position, anchor))
 
 
 @router.get("/p/{post_id}/history", name="posts:history", response_class=HTMLResponse)

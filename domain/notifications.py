@@ -1,0 +1,267 @@
+"""Following discussions and groups, @mentions, and the in-app notifications they cause.
+
+Officials follow a discussion by starting it, replying in it, or choosing to; they follow
+a group by choosing to. A post tells, once each: the officials it mentions
+(`@karin.lund@nora.se`), the author of the post it replies to, the followers of its
+discussion, and for a new discussion the followers of its group. Nobody is told about
+their own post, and only officials who may read the group are told at all: the policy's
+`group_readers_clause` decides, as it does for autocomplete.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from domain import policy
+from domain.actor import Actor
+from domain.errors import NotFound
+from models import (
+    Group,
+    Municipality,
+    Notification,
+    NotificationKind,
+    Post,
+    Subscription,
+    Thread,
+    User,
+    utcnow,
+)
+
+MENTION = re.compile(r"(?<![\w.@/])@([\w.%+-]+@[\w-]+(?:\.[\w-]+)+)")
+MAX_MENTIONS = 20
+SUGGESTIONS = 8
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    notification: Notification
+    actor_name: str
+    thread_title: str
+    position: int | None
+
+
+def mentioned_emails(body: str) -> list[str]:
+    """The addresses a post mentions, outside quoted lines, at most `MAX_MENTIONS`."""
+    text = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
+    seen: dict[str, None] = {}
+    for match in MENTION.finditer(text):
+        seen.setdefault(match.group(1).rstrip(".").lower(), None)
+    return list(seen)[:MAX_MENTIONS]
+
+
+def on_post(
+    session: Session, actor: Actor, *, post: Post, thread: Thread, group: Group, new_thread: bool
+) -> None:
+    """What a new post causes: its author follows the discussion; the others are told."""
+    assert actor.user_id is not None
+    assert post.id is not None
+    assert thread.id is not None
+    _follow(session, actor.user_id, thread_id=thread.id)
+    kinds: dict[int, NotificationKind] = {}
+    if new_thread:
+        for user_id in _followers(session, group_id=group.id):
+            kinds[user_id] = NotificationKind.NEW_THREAD
+    else:
+        for user_id in _followers(session, thread_id=thread.id):
+            kinds[user_id] = NotificationKind.REPLY
+    if post.reply_to_id is not None:
+        replied_to = session.get(Post, post.reply_to_id)
+        if replied_to is not None:
+            kinds[replied_to.author_id] = NotificationKind.REPLY
+    if emails := mentioned_emails(post.body):
+        mentioned = session.exec(select(User.id).where(sa.func.lower(User.email).in_(emails))).all()
+        kinds.update({user_id: NotificationKind.MENTION for user_id in mentioned if user_id})
+    kinds.pop(actor.user_id, None)
+    if not kinds:
+        return
+    readers = session.exec(
+        select(User.id).where(col(User.id).in_(kinds), policy.group_readers_clause(group))
+    ).all()
+    now = utcnow()
+    session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": kinds[user_id],
+                "actor_id": actor.user_id,
+                "group_id": group.id,
+                "thread_id": thread.id,
+                "post_id": post.id,
+                "created_at": now,
+            }
+            for user_id in readers
+            if user_id is not None
+        ],
+    )
+
+
+def suggest_mentions(session: Session, group: Group, query: str) -> list[tuple[User, str]]:
+    """Officials who may read the group whose name or address starts like `query`."""
+    query = query.strip().lstrip("@").lower()
+    if not query:
+        return []
+    pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    words = sa.or_(
+        sa.func.lower(User.name).like(pattern, escape="\\"),
+        sa.func.lower(User.name).like("% " + pattern, escape="\\"),
+        sa.func.lower(User.email).like(pattern, escape="\\"),
+    )
+    rows = session.exec(
+        select(User, col(Municipality.name))
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(words, policy.group_readers_clause(group))
+        .order_by(col(User.name), col(User.id))
+        .limit(SUGGESTIONS)
+    ).all()
+    return [(user, municipality) for user, municipality in rows]
+
+
+def follow_thread(session: Session, actor: Actor, thread_id: int, *, on: bool = True) -> None:
+    """Follow (or with `on=False` stop following) a discussion the actor may read."""
+    thread = session.get(Thread, thread_id)
+    group = session.get(Group, thread.group_id) if thread else None
+    if thread is None or group is None or not policy.can_read_group_content(actor, group):
+        raise NotFound("discussion")
+    _set_following(
+        session, actor, col(Subscription.thread_id) == thread_id, on, thread_id=thread_id
+    )
+
+
+def follow_group(session: Session, actor: Actor, slug: str, *, on: bool = True) -> None:
+    """Follow (or stop following) a group's new discussions."""
+    group = policy.require_readable_content(
+        actor, session.exec(select(Group).where(Group.slug == slug)).first()
+    )
+    _set_following(session, actor, col(Subscription.group_id) == group.id, on, group_id=group.id)
+
+
+def _set_following(
+    session: Session,
+    actor: Actor,
+    target: sa.ColumnElement[bool],
+    on: bool,
+    *,
+    thread_id: int | None = None,
+    group_id: int | None = None,
+) -> None:
+    policy.require_write_access(actor)
+    assert actor.user_id is not None
+    if on:
+        _follow(session, actor.user_id, thread_id=thread_id, group_id=group_id)
+    else:
+        session.execute(
+            sa.delete(Subscription).where(col(Subscription.user_id) == actor.user_id, target)
+        )
+
+
+def is_following(
+    session: Session, actor: Actor, *, thread_id: int | None = None, group_id: int | None = None
+) -> bool:
+    if actor.user_id is None:
+        return False
+    target = (
+        col(Subscription.thread_id) == thread_id
+        if thread_id is not None
+        else col(Subscription.group_id) == group_id
+    )
+    found = session.exec(
+        select(Subscription.id).where(col(Subscription.user_id) == actor.user_id, target)
+    ).first()
+    return found is not None
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    count = session.exec(
+        select(sa.func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None))
+    ).one()
+    return int(count)
+
+
+def list_notifications(
+    session: Session, actor: Actor, *, before_id: int | None = None, limit: int = 50
+) -> list[NotificationView]:
+    """The actor's notifications, newest first, about groups they may still read."""
+    author = aliased(User)
+    query = (
+        select(Notification, author.name, col(Thread.title), col(Post.position))
+        .join(Group, col(Group.id) == Notification.group_id)
+        .join(Thread, col(Thread.id) == Notification.thread_id)
+        .outerjoin(Post, col(Post.id) == Notification.post_id)
+        .outerjoin(author, col(author.id) == Notification.actor_id)
+        .where(col(Notification.user_id) == actor.user_id, policy.readable_groups_clause(actor))
+        .order_by(col(Notification.id).desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(col(Notification.id) < before_id)
+    return [
+        NotificationView(notification, name or "", title, position)
+        for notification, name, title, position in session.exec(query).all()
+    ]
+
+
+def open_notification(session: Session, actor: Actor, notification_id: int) -> NotificationView:
+    """Mark one of the actor's notifications read and say where it points."""
+    views = [
+        view
+        for view in list_notifications(session, actor, before_id=notification_id + 1, limit=1)
+        if view.notification.id == notification_id
+    ]
+    if not views:
+        raise NotFound("notification")
+    _mark(session, actor, col(Notification.id) == notification_id)
+    return views[0]
+
+
+def mark_all_read(session: Session, actor: Actor) -> None:
+    _mark(session, actor, sa.true())
+
+
+def mark_thread_read(session: Session, actor: Actor, thread_id: int) -> None:
+    """Reading a discussion answers what one was told about it."""
+    _mark(session, actor, col(Notification.thread_id) == thread_id)
+
+
+def _mark(session: Session, actor: Actor, which: sa.ColumnElement[bool]) -> None:
+    session.execute(
+        sa.update(Notification)
+        .where(
+            col(Notification.user_id) == actor.user_id,
+            col(Notification.read_at).is_(None),
+            which,
+        )
+        .values(read_at=utcnow())
+    )
+
+
+def _followers(
+    session: Session, *, thread_id: int | None = None, group_id: int | None = None
+) -> list[int]:
+    target = (
+        col(Subscription.thread_id) == thread_id
+        if thread_id is not None
+        else col(Subscription.group_id) == group_id
+    )
+    return [user_id for user_id in session.exec(select(Subscription.user_id).where(target)).all()]
+
+
+def _follow(
+    session: Session, user_id: int, *, thread_id: int | None = None, group_id: int | None = None
+) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Subscription).values(
+        user_id=user_id, thread_id=thread_id, group_id=group_id, created_at=utcnow()
+    )
+    session.execute(statement.on_conflict_do_nothing())

@@ -1,0 +1,226 @@
+"""Following, @mentions and notifications: who is told, what they see, and reading them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from domain import notifications
+from domain.actor import Actor, load_actor
+from models import Group, MemberRole, Notification, NotificationKind, User, Visibility
+from tests.factories import make_group, make_membership, make_user
+
+Browser = Callable[[User], TestClient]
+
+
+@pytest.fixture
+def group(session: Session) -> Group:
+    return make_group(session, slug="notis", name="Notisgruppen", visibility=Visibility.CLOSED)
+
+
+def member(session: Session, group: Group, name: str, email: str) -> User:
+    user = make_user(session, name=name, email=email)
+    make_membership(session, group=group, user=user)
+    return user
+
+
+@pytest.fixture
+def karin(session: Session, group: Group) -> User:
+    return member(session, group, "Karin Lund", "karin.lund@nora.se")
+
+
+@pytest.fixture
+def olle(session: Session, group: Group) -> User:
+    return member(session, group, "Olle Berg", "olle.berg@ludvika.se")
+
+
+def start(client: TestClient, title: str, body: str = "Vad tycker ni?") -> str:
+    started = client.post("/g/notis/threads", data={"title": title, "body": body})
+    assert started.status_code == 303, started.text
+    return str(started.headers["location"])
+
+
+def kinds_for(session: Session, user: User) -> list[NotificationKind]:
+    rows = session.exec(select(Notification).where(Notification.user_id == user.id)).all()
+    return [row.kind for row in rows]
+
+
+def test_a_reply_tells_the_starter_who_reads_it_from_the_header(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    thread_url = start(browser_as(karin), "Feriejobb")
+    olle_client = browser_as(olle)
+    olle_client.post(f"{thread_url}/reply", data={"body": "Vi har 40 platser."})
+
+    karin_client = browser_as(karin)
+    home = karin_client.get("/").text
+    assert re.search(r'Notiser <span class="count">1<span class="visually-hidden"> olästa', home)
+    page = karin_client.get("/notifications").text
+    assert "Olle Berg svarade i ”Feriejobb”" in page
+    link = re.search(r'href="(/notifications/\d+)"', page)
+    assert link is not None
+    opened = karin_client.get(link.group(1), follow_redirects=False)
+    assert opened.status_code == 303
+    assert re.fullmatch(rf"{thread_url}#post-\d+", opened.headers["location"])
+    assert 'class="count"' not in karin_client.get("/").text
+    assert kinds_for(session, olle) == []  # nobody is told about their own post
+
+
+def test_mentions_reach_readers_of_the_group_only_and_not_from_quotes(
+    browser_as: Browser, session: Session, group: Group, karin: User, olle: User
+) -> None:
+    outsider = make_user(session, name="Utomstående", email="ute@avesta.se")
+    quoted = make_user(session, name="Citerad", email="citerad@nora.se")
+    make_membership(session, group=group, user=quoted)
+    start(
+        browser_as(karin),
+        "Mötesplatser",
+        "Hej @Olle.Berg@ludvika.se, och @ute@avesta.se!\n> @citerad@nora.se skrev något\n"
+        "Mig själv: @karin.lund@nora.se",
+    )
+    assert kinds_for(session, olle) == [NotificationKind.MENTION]
+    assert kinds_for(session, outsider) == []  # may not read the closed group
+    assert kinds_for(session, quoted) == []
+    assert kinds_for(session, karin) == []
+    assert "Karin Lund nämnde dig i ”Mötesplatser”" in browser_as(olle).get("/notifications").text
+
+
+def test_following_a_group_tells_of_new_discussions_until_stopped(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    olle_client = browser_as(olle)
+    page = olle_client.get("/g/notis").text
+    assert "Följ nya diskussioner" in page
+    assert olle_client.post("/g/notis/follow", data={"on": "true"}).status_code == 303
+    assert 'aria-pressed="true">Sluta följa gruppen' in olle_client.get("/g/notis").text
+    start(browser_as(karin), "Första")
+    assert kinds_for(session, olle) == [NotificationKind.NEW_THREAD]
+    assert "Karin Lund startade ”Första”" in olle_client.get("/notifications").text
+
+    olle_client.post("/g/notis/follow", data={"on": "false"})
+    start(browser_as(karin), "Andra")
+    assert kinds_for(session, olle) == [NotificationKind.NEW_THREAD]
+
+
+def test_following_a_discussion_and_reading_it_answers_its_notifications(
+    browser_as: Browser, session: Session, group: Group, karin: User, olle: User
+) -> None:
+    thread_url = start(browser_as(karin), "Skolskjuts")
+    olle_client = browser_as(olle)
+    assert "Följ diskussionen" in olle_client.get(thread_url).text
+    olle_client.post(f"{thread_url}/follow", data={"on": "true"})
+    assert "Du följer diskussionen" in olle_client.get(thread_url).text
+    lisa = member(session, group, "Lisa Ek", "lisa.ek@nora.se")
+    browser_as(lisa).post(f"{thread_url}/reply", data={"body": "Vi kör med taxi."})
+    assert kinds_for(session, olle) == [NotificationKind.REPLY]
+    assert 'class="count"' in olle_client.get("/").text
+
+    olle_client.get(thread_url)  # reading the new reply answers the notification
+    assert 'class="count"' not in olle_client.get("/").text
+
+    olle_client.post(f"{thread_url}/follow", data={"on": "false"})
+    browser_as(lisa).post(f"{thread_url}/reply", data={"body": "Och buss."})
+    assert kinds_for(session, olle) == [NotificationKind.REPLY]
+
+
+def test_mark_all_read_and_others_notifications_are_not_found(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    thread_url = start(browser_as(karin), "Ett")
+    browser_as(olle).post(f"{thread_url}/reply", data={"body": "Svar"})
+    notification = session.exec(select(Notification).where(Notification.user_id == karin.id)).one()
+    assert browser_as(olle).get(f"/notifications/{notification.id}").status_code == 404
+    karin_client = browser_as(karin)
+    assert karin_client.post("/notifications/read").status_code == 303
+    assert "Oläst" not in karin_client.get("/notifications").text
+    assert 'class="count"' not in karin_client.get("/").text
+
+
+def test_notifications_about_a_group_one_has_left_are_no_longer_shown(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    thread_url = start(browser_as(karin), "Hemligt ämne")
+    browser_as(olle).post(f"{thread_url}/reply", data={"body": "Svar"})
+    karin_client = browser_as(karin)
+    assert "Hemligt ämne" in karin_client.get("/notifications").text
+    assert karin_client.post("/g/notis/leave").status_code == 303
+    assert "Hemligt ämne" not in browser_as(karin).get("/notifications").text
+
+
+def test_outsiders_can_neither_follow_nor_search_members(
+    browser_as: Browser, session: Session, karin: User
+) -> None:
+    outsider = browser_as(make_user(session))
+    thread_url = start(browser_as(karin), "Internt")
+    assert outsider.post(f"{thread_url}/follow", data={"on": "true"}).status_code == 404
+    assert outsider.post("/g/notis/follow", data={"on": "true"}).status_code in {403, 404}
+    assert outsider.get("/g/notis/mentions?q=kar").status_code in {403, 404}
+
+
+def test_mention_suggestions_offer_readers_of_the_group(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    make_user(session, name="Karl Utanför", email="karl@avesta.se")
+    client = browser_as(olle)
+    fragment = client.get(
+        "/g/notis/mentions?q=kar&target=reply-body", headers={"HX-Request": "true"}
+    ).text
+    assert "<html" not in fragment
+    assert 'data-mention="@karin.lund@nora.se" data-target="reply-body"' in fragment
+    assert "Karl Utanför" not in fragment
+    by_surname = client.get("/g/notis/mentions?q=lund").text  # a page of its own without JS
+    assert "@karin.lund@nora.se" in by_surname
+    assert "<html" in by_surname
+    assert "Karin" not in client.get("/g/notis/mentions?q=%25").text  # LIKE wildcards are text
+    assert client.get("/g/notis/mentions?q=a&target=x%22onclick").status_code == 422
+
+
+def test_a_reply_tells_many_followers_in_a_constant_number_of_statements(
+    browser_as: Browser,
+    session: Session,
+    group: Group,
+    karin: User,
+    count_statements: Callable[[Callable[[], object]], int],
+) -> None:
+    thread_url = start(browser_as(karin), "Många följare")
+    thread_id = int(thread_url.rsplit("/", 1)[1])
+    poster = browser_as(karin)
+
+    def followers(n: int) -> None:
+        for k in range(n):
+            user = member(session, group, f"Följare {k}", f"f{k}.{n}@nora.se")
+            notifications.follow_thread(session, _actor(session, user), thread_id)
+
+    followers(1)
+    one = count_statements(lambda: poster.post(f"{thread_url}/reply", data={"body": "a"}))
+    followers(20)
+    many = count_statements(lambda: poster.post(f"{thread_url}/reply", data={"body": "b"}))
+    assert one == many, (one, many)
+    told = session.exec(select(Notification).where(Notification.thread_id == thread_id)).all()
+    assert len(told) == 1 + 21
+
+
+def _actor(session: Session, user: User) -> Actor:
+    assert user.id is not None
+    return load_actor(session, user.id)
+
+
+def test_mentions_are_read_from_text_outside_quotes() -> None:
+    body = (
+        "Hej @Anna.Svensson@Nora.se och @anna.svensson@nora.se.\n"
+        "> @citat@nora.se\n"
+        "e-post: kontakt@nora.se, länk https://x.se/@namn@nora.se"
+    )
+    assert notifications.mentioned_emails(body) == ["anna.svensson@nora.se"]
+
+
+def test_leads_are_told_too(browser_as: Browser, session: Session, group: Group) -> None:
+    lead = make_user(session, name="Ledaren", email="ledare@nora.se")
+    make_membership(session, group=group, user=lead, role=MemberRole.LEAD)
+    writer = member(session, group, "Skribent", "skribent@nora.se")
+    start(browser_as(writer), "Till ledaren", "Vad säger @ledare@nora.se?")
+    assert kinds_for(session, lead) == [NotificationKind.MENTION]

@@ -1,0 +1,100 @@
+"""Notifications, following, and suggestions for @mentions, in the browser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
+
+from domain import notifications, policy
+from erfa.deps import IdPath, SessionDep
+from models import Group
+from web.deps import SignedIn
+from web.rendering import render, see_other
+from web.threads import thread_url
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+@router.get("/notifications", name="notifications:index", response_class=HTMLResponse)
+def index(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> HTMLResponse:
+    views = notifications.list_notifications(session, actor, before_id=before, limit=PAGE_SIZE + 1)
+    shown = views[:PAGE_SIZE]
+    context = {
+        "views": shown,
+        "older": shown[-1].notification.id if len(views) > PAGE_SIZE else None,
+    }
+    return render(request, "notifications/index.html", context)
+
+
+@router.get("/notifications/{notification_id}", name="notifications:open")
+def open_one(
+    request: Request, notification_id: IdPath, session: SessionDep, actor: SignedIn
+) -> Response:
+    """Follow a notification to its post; it is read from then on."""
+    view = notifications.open_notification(session, actor, notification_id)
+    target = view.notification
+    assert target.thread_id is not None
+    if view.position is None or target.post_id is None:
+        return see_other(request, thread_url(target.thread_id))
+    return see_other(request, thread_url(target.thread_id, view.position, f"post-{target.post_id}"))
+
+
+@router.post("/notifications/read", name="notifications:read_all")
+def read_all(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    notifications.mark_all_read(session, actor)
+    return see_other(request, "/notifications")
+
+
+@router.post("/t/{thread_id}/follow", name="threads:follow")
+def follow_thread(
+    request: Request,
+    thread_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    on: Annotated[bool, Form()],
+) -> Response:
+    notifications.follow_thread(session, actor, thread_id, on=on)
+    return see_other(request, f"/t/{thread_id}")
+
+
+@router.post("/g/{slug}/follow", name="groups:follow")
+def follow_group(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    on: Annotated[bool, Form()],
+) -> Response:
+    notifications.follow_group(session, actor, slug, on=on)
+    return see_other(request, f"/g/{slug}")
+
+
+@router.get("/g/{slug}/mentions", name="groups:mentions", response_class=HTMLResponse)
+def mention_suggestions(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    q: Annotated[str, Query(max_length=100)] = "",
+    target: Annotated[str, Query(max_length=40, pattern=r"^[a-z][a-z0-9-]*$")] = "reply-body",
+) -> HTMLResponse:
+    """Officials who may read the group and could be mentioned: name, title, municipality."""
+    group = policy.require_readable_content(
+        actor, session.exec(select(Group).where(Group.slug == slug)).first()
+    )
+    context = {
+        "suggestions": notifications.suggest_mentions(session, group, q),
+        "q": q,
+        "target": target,
+        "slug": slug,
+    }
+    return render(request, "notifications/mentions.html", context, block="suggestions")
