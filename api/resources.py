@@ -10,7 +10,7 @@ from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import AdoptionIn, AdoptionOut, ListOut, ResourceIn, ResourceOut, ResourcePatch
 from domain import goals, resources
-from erfa.deps import IdPath, SessionDep
+from erfa.deps import IdPath, PostingPaceDep, SessionDep
 from models import ResourceGoal, ResourceKind
 
 router = APIRouter(tags=["resources"])
@@ -53,23 +53,24 @@ def list_resources(
 
 
 @router.post(
-    "/groups/{slug}/resources", status_code=201, responses=problem_responses(401, 403, 404)
+    "/groups/{slug}/resources", status_code=201, responses=problem_responses(401, 403, 404, 429)
 )
 def share_resource(
-    slug: str, data: ResourceIn, session: SessionDep, actor: ApiActor
+    slug: str, data: ResourceIn, session: SessionDep, actor: ApiActor, pace: PostingPaceDep
 ) -> ResourceOut:
-    resource = resources.share_resource(
-        session,
-        actor,
-        slug=slug,
-        title=data.title,
-        summary=data.summary,
-        kind=data.kind,
-        municipality=data.municipality,
-        link=data.link,
-        sections=data.sections(),
-        goal_ids=data.goals,
-    )
+    with pace.post(actor.user_id):
+        resource = resources.share_resource(
+            session,
+            actor,
+            slug=slug,
+            title=data.title,
+            summary=data.summary,
+            kind=data.kind,
+            municipality=data.municipality,
+            link=data.link,
+            sections=data.sections(),
+            goal_ids=data.goals,
+        )
     assert resource.id is not None
     return resource_out(resources.get_resource(session, actor, resource.id))
 

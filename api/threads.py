@@ -10,7 +10,7 @@ from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, PostIn, PostOut, PostPatch, ThreadIn, ThreadOut
 from domain import goals, threads
-from erfa.deps import IdPath, SessionDep
+from erfa.deps import IdPath, PostingPaceDep, SessionDep
 from models import ThreadGoal
 
 router = APIRouter(tags=["threads"])
@@ -39,11 +39,16 @@ def list_threads(
     )
 
 
-@router.post("/groups/{slug}/threads", status_code=201, responses=problem_responses(401, 403, 404))
-def start_thread(slug: str, data: ThreadIn, session: SessionDep, actor: ApiActor) -> ThreadOut:
-    thread = threads.start_thread(
-        session, actor, slug=slug, title=data.title, body=data.body, goal_ids=data.goals
-    )
+@router.post(
+    "/groups/{slug}/threads", status_code=201, responses=problem_responses(401, 403, 404, 429)
+)
+def start_thread(
+    slug: str, data: ThreadIn, session: SessionDep, actor: ApiActor, pace: PostingPaceDep
+) -> ThreadOut:
+    with pace.post(actor.user_id):
+        thread = threads.start_thread(
+            session, actor, slug=slug, title=data.title, body=data.body, goal_ids=data.goals
+        )
     assert thread.id is not None
     first = threads.list_posts(session, actor, thread_id=thread.id, limit=1)
     return ThreadOut.from_model(thread, slug, sorted(set(data.goals)), PostOut.from_view(first[0]))
@@ -80,12 +85,17 @@ def list_posts(
 
 
 @router.post(
-    "/threads/{thread_id}/posts", status_code=201, responses=problem_responses(401, 403, 404, 409)
+    "/threads/{thread_id}/posts",
+    status_code=201,
+    responses=problem_responses(401, 403, 404, 409, 429),
 )
-def reply(thread_id: IdPath, data: PostIn, session: SessionDep, actor: ApiActor) -> PostOut:
-    post = threads.reply(
-        session, actor, thread_id=thread_id, body=data.body, reply_to_id=data.reply_to_id
-    )
+def reply(
+    thread_id: IdPath, data: PostIn, session: SessionDep, actor: ApiActor, pace: PostingPaceDep
+) -> PostOut:
+    with pace.post(actor.user_id):
+        post = threads.reply(
+            session, actor, thread_id=thread_id, body=data.body, reply_to_id=data.reply_to_id
+        )
     assert post.id is not None
     return PostOut.from_view(threads.get_post(session, actor, post.id))
 

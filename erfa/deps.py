@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from domain import outbox
 from erfa import mail
-from erfa.ratelimit import RateLimiter
+from erfa.ratelimit import PostingPace, RateLimiter
 from erfa.settings import Settings
 
 
@@ -66,7 +66,14 @@ def get_reader(request: Request) -> sessionmaker[Session]:
     return factory
 
 
+def get_posting_pace(request: Request) -> PostingPace:
+    return PostingPace(
+        request.app.state.rate_limiter, request.app.state.settings.min_post_interval_s
+    )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PostingPaceDep = Annotated[PostingPace, Depends(get_posting_pace)]
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 """A row id in a URL: anything outside the database's integer range is a 422, not a 500."""
 ReaderDep = Annotated[sessionmaker[Session], Depends(get_reader)]

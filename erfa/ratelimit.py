@@ -11,6 +11,8 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -172,6 +174,29 @@ class RateLimiter:
         """Raise TooManyRequests when a limit is used up; count nothing (failures count later)."""
         if (wait := self.retry_after(*checks)) is not None:
             raise TooManyRequests(wait)
+
+
+class PostingPace:
+    """`ERFA_MIN_POST_INTERVAL_S`: an official posts (starts a discussion, replies, shares)
+    at most once per interval; 0 turns it off. A post that fails is not counted."""
+
+    def __init__(self, limiter: RateLimiter, interval_s: float) -> None:
+        self.limiter = limiter
+        self.limit = (
+            Limit("post:official", 1, max(1, math.ceil(interval_s))) if interval_s else None
+        )
+
+    @contextmanager
+    def post(self, user_id: int | None) -> Iterator[None]:
+        if self.limit is None or user_id is None:
+            yield
+            return
+        hits = self.limiter.attempt((self.limit, str(user_id)))
+        try:
+            yield
+        except BaseException:
+            self.limiter.take_back(hits)
+            raise
 
 
 def create_rate_limiter(redis_url: str | None) -> RateLimiter:

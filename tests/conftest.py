@@ -83,6 +83,7 @@ def settings(database_url: str, data_dir: Path) -> Settings:
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secrets.token_urlsafe(32),
+        min_post_interval_s=0,  # tests post in quick succession; tests/test_posting_pace.py
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -20,7 +20,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from domain.errors import Invalid
 from erfa import i18n
+from erfa.ratelimit import TooManyRequests
 from web import csrf
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -99,6 +101,7 @@ def render(
     *,
     block: str | tuple[str, ...] | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The page, or for htmx the block named by `block` (of several, the one `HX-Target` names,
     else the first): one template serves both."""
@@ -113,11 +116,21 @@ def render(
     response = templates.TemplateResponse(
         request, template, page, status_code=status_code, block_name=fragment
     )
+    response.headers.update(headers or {})
     response.headers["Vary"] = "HX-Request, HX-Target, Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-store"
     csrf.set_cookie(request, response)
     assert isinstance(response, HTMLResponse)
     return response
+
+
+def refusal(exc: Invalid | TooManyRequests) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """How a form shows a refused post: its field errors (422), or the posting pace (429)
+    with how long to wait. Returns context, status and headers for `render`."""
+    if isinstance(exc, TooManyRequests):
+        wait = exc.retry_after
+        return {"errors": [], "retry_after": wait}, 429, {"Retry-After": str(wait)}
+    return {"errors": exc.errors, "retry_after": None}, 422, {}
 
 
 def _fragment(request: Request, block: str | tuple[str, ...] | None) -> str | None:

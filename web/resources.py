@@ -10,11 +10,12 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from domain import attachments, directory, goals, groups, resources
 from domain.errors import Invalid, TooLarge, UnsupportedMedia
-from erfa.deps import IdPath, SessionDep, SettingsDep
+from erfa.deps import IdPath, PostingPaceDep, SessionDep, SettingsDep
 from erfa.files import attachment_response
+from erfa.ratelimit import TooManyRequests
 from models import CASE_SECTIONS, ResourceKind
 from web.deps import SignedIn
-from web.rendering import render, see_other
+from web.rendering import refusal, render, see_other
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=25_000)]
@@ -83,6 +84,7 @@ def share(
     summary: Annotated[str, Form(max_length=5000)],
     kind: Annotated[ResourceKind, Form()],
     municipality: Annotated[str, Form(max_length=64)],
+    pace: PostingPaceDep,
     link: Annotated[str, Form(max_length=2000)] = "",
     background: Text = "",
     purpose: Text = "",
@@ -99,22 +101,24 @@ def share(
         "lessons": lessons,
     }
     try:
-        resource = resources.share_resource(
-            session,
-            actor,
-            slug=slug,
-            title=title,
-            summary=summary,
-            kind=kind,
-            municipality=municipality,
-            link=link or None,
-            sections=sections,
-            goal_ids=goal_ids,
-        )
-    except Invalid as exc:
+        with pace.post(actor.user_id):
+            resource = resources.share_resource(
+                session,
+                actor,
+                slug=slug,
+                title=title,
+                summary=summary,
+                kind=kind,
+                municipality=municipality,
+                link=link or None,
+                sections=sections,
+                goal_ids=goal_ids,
+            )
+    except (Invalid, TooManyRequests) as exc:
         session.rollback()
+        shown, status, headers = refusal(exc)
         context = {
-            "errors": exc.errors,
+            **shown,
             "slug": slug,
             "form": {
                 "title": title,
@@ -128,7 +132,7 @@ def share(
             "municipalities": directory.list_municipalities(session),
             "goals": goals.list_goals(session),
         }
-        return render(request, "resources/new.html", context, status_code=422)
+        return render(request, "resources/new.html", context, status_code=status, headers=headers)
     return see_other(request, f"/r/{resource.id}")
 
 

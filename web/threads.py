@@ -12,9 +12,10 @@ from domain import goals, notifications, reading, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
 from erfa import db
-from erfa.deps import IdPath, SessionDep
+from erfa.deps import IdPath, PostingPaceDep, SessionDep
+from erfa.ratelimit import TooManyRequests
 from web.deps import SignedIn
-from web.rendering import is_htmx, render, see_other
+from web.rendering import is_htmx, refusal, render, see_other
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -59,23 +60,26 @@ def start(
     actor: SignedIn,
     title: Annotated[str, Form(max_length=1000)],
     body: Annotated[str, Form(max_length=250_000)],
+    pace: PostingPaceDep,
     goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
 ) -> Response:
     try:
-        thread = threads.start_thread(
-            session, actor, slug=slug, title=title, body=body, goal_ids=goal_ids
-        )
-    except Invalid as exc:
+        with pace.post(actor.user_id):
+            thread = threads.start_thread(
+                session, actor, slug=slug, title=title, body=body, goal_ids=goal_ids
+            )
+    except (Invalid, TooManyRequests) as exc:
         session.rollback()
+        shown, status, headers = refusal(exc)
         context = {
-            "errors": exc.errors,
+            **shown,
             "title": title,
             "body": body,
             "slug": slug,
             "goals": goals.list_goals(session),
             "chosen_goals": goal_ids,
         }
-        return render(request, "threads/new.html", context, status_code=422)
+        return render(request, "threads/new.html", context, status_code=status, headers=headers)
     return see_other(request, f"/t/{thread.id}")
 
 
@@ -124,19 +128,31 @@ def reply(
     session: SessionDep,
     actor: SignedIn,
     body: Annotated[str, Form(max_length=250_000)],
+    pace: PostingPaceDep,
     reply_to_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     try:
-        post = threads.reply(
-            session, actor, thread_id=thread_id, body=body, reply_to_id=reply_to_id
-        )
-    except (Invalid, Conflict) as exc:
+        with pace.post(actor.user_id):
+            post = threads.reply(
+                session, actor, thread_id=thread_id, body=body, reply_to_id=reply_to_id
+            )
+    except (Invalid, Conflict, TooManyRequests) as exc:
         session.rollback()
         page = thread_page(session, actor, thread_id)
-        page.update(
-            errors=getattr(exc, "errors", []), draft=body, locked_error=isinstance(exc, Conflict)
+        shown, status, headers = (
+            refusal(exc) if not isinstance(exc, Conflict) else ({"errors": []}, 422, {})
         )
-        return render(request, "threads/detail.html", page, block="reply_form", status_code=422)
+        page.update(
+            shown, draft=body, reply_to_id=reply_to_id, locked_error=isinstance(exc, Conflict)
+        )
+        return render(
+            request,
+            "threads/detail.html",
+            page,
+            block="reply_form",
+            status_code=status,
+            headers=headers,
+        )
     assert actor.user_id is not None
     reading.mark_read(session, user_id=actor.user_id, thread_id=thread_id, position=post.position)
     if is_htmx(request):

@@ -80,6 +80,7 @@ class LiveServer:
             "ERFA_DATABASE_URL": self.database_url,
             "ERFA_DATA_DIR": str(self.home / "data"),
             "ERFA_BASE_URL": self.base_url,
+            "ERFA_MIN_POST_INTERVAL_S": "0",  # a browser driven by a test posts quicker than anyone
         }
 
     def owns(self, url: str) -> bool:
