@@ -74,10 +74,37 @@ def on_post(
         replied_to = session.get(Post, post.reply_to_id)
         if replied_to is not None:
             kinds[replied_to.author_id] = NotificationKind.REPLY
-    if emails := mentioned_emails(post.body):
-        mentioned = session.exec(select(User.id).where(sa.func.lower(User.email).in_(emails))).all()
-        kinds.update({user_id: NotificationKind.MENTION for user_id in mentioned if user_id})
-    kinds.pop(actor.user_id, None)
+    kinds.update(_mentioned(session, mentioned_emails(post.body)))
+    _tell(session, actor, kinds, post=post, thread=thread, group=group)
+
+
+def on_edit(
+    session: Session, actor: Actor, *, post: Post, old_body: str, thread: Thread, group: Group
+) -> None:
+    """An edit tells only the officials it newly mentions."""
+    before = set(mentioned_emails(old_body))
+    added = [email for email in mentioned_emails(post.body) if email not in before]
+    _tell(session, actor, _mentioned(session, added), post=post, thread=thread, group=group)
+
+
+def _mentioned(session: Session, emails: list[str]) -> dict[int, NotificationKind]:
+    if not emails:
+        return {}
+    found = session.exec(select(User.id).where(sa.func.lower(User.email).in_(emails))).all()
+    return {user_id: NotificationKind.MENTION for user_id in found if user_id is not None}
+
+
+def _tell(
+    session: Session,
+    actor: Actor,
+    kinds: dict[int, NotificationKind],
+    *,
+    post: Post,
+    thread: Thread,
+    group: Group,
+) -> None:
+    """Notify `kinds` of `post`: never its author, and only officials who may read the group."""
+    kinds.pop(actor.user_id or 0, None)
     if not kinds:
         return
     readers = session.exec(

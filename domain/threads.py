@@ -183,6 +183,7 @@ def edit_post(
     if expected_version is not None and expected_version != post.version:
         raise StaleVersion(f"The post is at version {post.version}, not {expected_version}.")
     body = _check_body(body)
+    old_body = post.body
     session.add(
         PostRevision(
             post_id=post_id, version=post.version, body=post.body, edited_by_id=actor.user_id
@@ -205,6 +206,7 @@ def edit_post(
         title=thread.title,
         body=body,
     )
+    notifications.on_edit(session, actor, post=post, old_body=old_body, thread=thread, group=group)
     return post
 
 

@@ -224,3 +224,22 @@ def test_leads_are_told_too(browser_as: Browser, session: Session, group: Group)
     writer = member(session, group, "Skribent", "skribent@nora.se")
     start(browser_as(writer), "Till ledaren", "Vad säger @ledare@nora.se?")
     assert kinds_for(session, lead) == [NotificationKind.MENTION]
+
+
+def test_an_edit_tells_only_the_officials_it_newly_mentions(
+    api_as: Browser, session: Session, group: Group, karin: User, olle: User
+) -> None:
+    lisa = member(session, group, "Lisa Ek", "lisa.ek@nora.se")
+    client = api_as(karin)
+    started = client.post(
+        "/api/v1/groups/notis/threads",
+        json={"title": "Utkast", "body": "Hej @olle.berg@ludvika.se"},
+    )
+    post_id = started.json()["first_post"]["id"]
+    edited = client.patch(
+        f"/api/v1/posts/{post_id}",
+        json={"body": "Hej @olle.berg@ludvika.se och @lisa.ek@nora.se"},
+    )
+    assert edited.status_code == 200, edited.text
+    assert kinds_for(session, olle) == [NotificationKind.MENTION]  # not told twice
+    assert kinds_for(session, lisa) == [NotificationKind.MENTION]
