@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -190,23 +191,24 @@ def page_watch() -> PageWatch:
     return PageWatch()
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer, page_watch: PageWatch) -> Iterator[Page]:
-    """A page in a fresh Swedish browser context; relative URLs go to the live server."""
+@contextmanager
+def watched_page(browser: Browser, live_server: LiveServer, watch: PageWatch) -> Iterator[Page]:
+    """A page in a fresh Swedish browser context whose requests and console `watch` records;
+    relative URLs go to the live server."""
     context = browser.new_context(locale="sv-SE", base_url=live_server.base_url)
     context.set_default_timeout(10_000)
     page = context.new_page()
 
     def on_request(request: Request) -> None:
         if not live_server.owns(request.url):
-            page_watch.foreign_requests.append(f"{request.method} {request.url}")
+            watch.foreign_requests.append(f"{request.method} {request.url}")
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
-            page_watch.console_errors.append(f"{message.text} ({message.location['url']})")
+            watch.console_errors.append(f"{message.text} ({message.location['url']})")
 
     def on_page_error(error: Exception) -> None:
-        page_watch.console_errors.append(f"uncaught: {error}")
+        watch.console_errors.append(f"uncaught: {error}")
 
     page.on("request", on_request)
     page.on("console", on_console)
@@ -215,6 +217,20 @@ def page(browser: Browser, live_server: LiveServer, page_watch: PageWatch) -> It
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, page_watch: PageWatch) -> Iterator[Page]:
+    """An official's browser page."""
+    with watched_page(browser, live_server, page_watch) as page:
+        yield page
     assert not page_watch.foreign_requests, (
         f"the page made requests beyond the live server: {page_watch.foreign_requests}"
     )
+
+
+@pytest.fixture
+def other_page(browser: Browser, live_server: LiveServer, page_watch: PageWatch) -> Iterator[Page]:
+    """A second official's page: a browser context of its own, watched like `page`."""
+    with watched_page(browser, live_server, page_watch) as page:
+        yield page

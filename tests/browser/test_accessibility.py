@@ -114,6 +114,8 @@ def test_the_pages_of_daily_work_have_no_serious_violation(
         f"/r/{content['resource']}",
         "/search?q=tillgänglighet",
         "/settings",
+        "/notifications",
+        "/g/a11y/mentions?q=tove",
     ):
         page.goto(path)
         found[path] = serious_violations(page)

@@ -7,88 +7,16 @@ the whole session.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import LiveServer, PageWatch
+from tests.browser.flows import disclosure, group_with, official, sign_in, start_discussion, unique
 
-PASSWORD = "Erfarenheter delas i Bergslagen 2026"
 # Set on `window` before an htmx exchange: still there afterwards means no page load.
 MARKER = "window.erfaStayedOnPage"
-
-
-def unique() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-def official(live_server: LiveServer, name: str, municipality: str = "ludvika") -> str:
-    """A new active official with PASSWORD; returns the email."""
-    email = f"forum-{unique()}@{municipality}.se"
-    live_server.erfa(
-        "user",
-        "create",
-        "--email",
-        email,
-        "--name",
-        name,
-        "--municipality",
-        municipality,
-        "--title",
-        "Utvecklingsledare",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
-    return email
-
-
-def group_with(live_server: LiveServer, *members: str, visibility: str = "closed") -> str:
-    """A new group with `members` in it; returns the slug (its name is "Unga i <slug>")."""
-    slug = f"forum-{unique()}"
-    live_server.erfa(
-        "group",
-        "create",
-        "--slug",
-        slug,
-        "--name",
-        f"Unga i {slug}",
-        "--focus",
-        "youth",
-        "--visibility",
-        visibility,
-    )
-    for email in members:
-        live_server.erfa("group", "add-member", slug, email)
-    return slug
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Erfarenhetsgrupper")
-
-
-def disclosure(page: Page, summary: str) -> Locator:
-    """The opened <details> of the group page whose summary is `summary`."""
-    page.get_by_text(summary, exact=True).click()
-    return page.get_by_role("group").filter(has=page.get_by_text(summary, exact=True))
-
-
-def start_discussion(page: Page, slug: str, title: str, body: str) -> int:
-    """Start a discussion from the group page; returns the thread id."""
-    page.goto(f"/g/{slug}")
-    form = disclosure(page, "Ny diskussion")
-    form.get_by_label("Titel").fill(title)
-    form.get_by_label("Text (Markdown)").fill(body)
-    form.get_by_role("button", name="Starta diskussionen").click()
-    expect(page).to_have_url(re.compile(r"/t/\d+$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    return int(page.url.rsplit("/", 1)[1])
 
 
 def share_tool_with_file(page: Page, slug: str, title: str, upload: Path) -> int:
@@ -128,30 +56,6 @@ def post_with(page: Page, text: str) -> Locator:
 
 def reply_box(page: Page) -> Locator:
     return page.get_by_label("Ditt svar (Markdown)")
-
-
-@pytest.fixture
-def other_page(browser: Browser, live_server: LiveServer, page_watch: PageWatch) -> Iterator[Page]:
-    """A second official's page: a browser context of its own, watched like `page`."""
-    context = browser.new_context(locale="sv-SE", base_url=live_server.base_url)
-    context.set_default_timeout(10_000)
-    other = context.new_page()
-
-    def on_request(request: Request) -> None:
-        if not live_server.owns(request.url):
-            page_watch.foreign_requests.append(f"{request.method} {request.url}")
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            page_watch.console_errors.append(f"{message.text} ({message.location['url']})")
-
-    other.on("request", on_request)
-    other.on("console", on_console)
-    other.on("pageerror", lambda error: page_watch.console_errors.append(f"uncaught: {error}"))
-    try:
-        yield other
-    finally:
-        context.close()
 
 
 def test_a_member_starts_a_discussion_replies_in_place_quotes_and_edits_with_history(
