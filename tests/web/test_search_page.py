@@ -35,3 +35,23 @@ def test_the_search_page_finds_an_inflected_form_and_marks_it(
     assert "<html" not in fragment.text
     assert "Sommarlov" in fragment.text
     assert "Sök efter minst ett ord." in client.get("/search", params={"q": "?!"}).text
+
+
+def test_the_search_page_narrows_to_one_group(
+    browser_as: Callable[[User], TestClient], session: Session
+) -> None:
+    user = make_user(session)
+    assert user.id is not None
+    for slug, title in (("sok-a", "Fritidsgårdar i A"), ("sok-b", "Fritidsgårdar i B")):
+        make_membership(session, group=make_group(session, slug=slug), user=user)
+        threads.start_thread(
+            session, load_actor(session, user.id), slug=slug, title=title, body="Om fritidsgårdar."
+        )
+    client = browser_as(user)
+    both = client.get("/search", params={"q": "fritidsgård"}).text
+    assert "Fritidsgårdar i A" in both
+    assert "Fritidsgårdar i B" in both
+    only_b = client.get("/search", params={"q": "fritidsgård", "group": "sok-b"}).text
+    assert "Fritidsgårdar i B" in only_b
+    assert "Fritidsgårdar i A" not in only_b
+    assert '<option value="sok-b" selected>' in only_b
