@@ -210,7 +210,7 @@ def _seed_resource(
         clock,
         group_id,
         people,
-        {"posts": [opening, *item["discussion"]]},
+        {"posts": [opening, *item["discussion"]], "goals": item["goals"]},
         title=item["title"],
     )
     sections: dict[str, str] = {}
