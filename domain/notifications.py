@@ -36,6 +36,8 @@ from models import (
 MENTION = re.compile(r"(?<![\w.@/])@([\w.%+-]+@[\w-]+(?:\.[\w-]+)+)")
 MAX_MENTIONS = 20
 SUGGESTIONS = 8
+MIN_QUERY = 2
+"""Suggestions start at two characters: the address book is not listed a letter at a time."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def _tell(
 def suggest_mentions(session: Session, group: Group, query: str) -> list[tuple[User, str]]:
     """Officials who may read the group whose name or address starts like `query`."""
     query = query.strip().lstrip("@").lower()
-    if not query:
+    if len(query) < MIN_QUERY:
         return []
     pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     words = sa.or_(

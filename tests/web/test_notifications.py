@@ -243,3 +243,11 @@ def test_an_edit_tells_only_the_officials_it_newly_mentions(
     assert edited.status_code == 200, edited.text
     assert kinds_for(session, olle) == [NotificationKind.MENTION]  # not told twice
     assert kinds_for(session, lisa) == [NotificationKind.MENTION]
+
+
+def test_suggestions_need_two_characters(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    client = browser_as(olle)
+    assert "karin.lund@nora.se" not in client.get("/g/notis/mentions?q=k").text
+    assert "karin.lund@nora.se" in client.get("/g/notis/mentions?q=ka").text
