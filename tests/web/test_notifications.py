@@ -249,5 +249,6 @@ def test_suggestions_need_two_characters(
     browser_as: Browser, session: Session, karin: User, olle: User
 ) -> None:
     client = browser_as(olle)
-    assert "karin.lund@nora.se" not in client.get("/g/notis/mentions?q=k").text
-    assert "karin.lund@nora.se" in client.get("/g/notis/mentions?q=ka").text
+    htmx = {"HX-Request": "true"}
+    assert "karin.lund@nora.se" not in client.get("/g/notis/mentions?q=k", headers=htmx).text
+    assert "karin.lund@nora.se" in client.get("/g/notis/mentions?q=ka", headers=htmx).text
