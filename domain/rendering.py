@@ -29,12 +29,10 @@ def rerender_stale(session: Session, *, batch_size: int = 500) -> int:
     never in memory at once) and written back by id, one executemany per batch. Nothing is
     committed: that is the caller's part.
 
-    `version` and `change_seq` stay as they are: what the author wrote did not change.
-    `version` is the optimistic-lock token behind If-Match, so raising it would turn an
-    author's open edit into a 412 for nothing they can see; `change_seq` orders the sync
-    feed, so raising it would send every row of the forum to every consumer again after each
-    renderer change. A sync consumer that keeps `body_html` therefore keeps the older
-    rendering until the row next changes.
+    A row whose HTML comes out different is a change readers and integrators must see: it
+    gets a new `version` (so a cached ETag does not answer 304 with the old HTML, and an edit
+    form opened before is told the post changed) and a new `change_seq` (so the sync feed
+    sends it again). A row whose HTML comes out the same only records the new renderer.
 
     A row whose markdown changed between the read and the write (an edit, which renders
     anew itself) is left alone and not counted. The UPDATEs bypass the session, so objects
@@ -47,35 +45,53 @@ def rerender_stale(session: Session, *, batch_size: int = 500) -> int:
 
 def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_size: int) -> int:
     query = (
-        sa.select(table.c.id, *(table.c[name] for name in sources))
+        sa.select(
+            table.c.id,
+            *(table.c[name] for name in sources),
+            *(table.c[f"{name}_html"] for name in sources),
+        )
         .where(table.c.renderer_version < RENDERER_VERSION, table.c.id > sa.bindparam("after"))
         .order_by(table.c.id)
         .limit(batch_size)
     )
-    write = (
+    unchanged_source = [table.c[name] == sa.bindparam(f"was_{name}") for name in sources]
+    changed = (
         sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("row_id"),
-            *(table.c[name] == sa.bindparam(f"was_{name}") for name in sources),
-        )
+        .where(table.c.id == sa.bindparam("row_id"), *unchanged_source)
         .values(
             {
                 **{f"{name}_html": sa.bindparam(f"new_{name}_html") for name in sources},
                 "renderer_version": RENDERER_VERSION,
+                "version": table.c.version + 1,
+                "change_seq": sa.bindparam("new_change_seq"),
             }
         )
     )
+    same = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"), *unchanged_source)
+        .values(renderer_version=RENDERER_VERSION)
+    )
     done, after = 0, 0
     while rows := session.execute(query, {"after": after}).all():
-        params: list[dict[str, Any]] = []
+        new_html: list[dict[str, Any]] = []
+        kept_html: list[dict[str, Any]] = []
         for row in rows:
             values: dict[str, Any] = {"row_id": row.id}
+            differs = False
             for name in sources:
                 source = row._mapping[name]
                 values[f"was_{name}"] = source
-                values[f"new_{name}_html"] = render_markdown(source)
-            params.append(values)
-        result = cast(sa.CursorResult[Any], session.execute(write, params))
-        done += result.rowcount
+                values[f"new_{name}_html"] = html = render_markdown(source)
+                differs = differs or html != row._mapping[f"{name}_html"]
+            (new_html if differs else kept_html).append(values)
+        if new_html:
+            top = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.change_seq), 0)))
+            start = int(top.scalar_one()) + 1
+            for offset, values in enumerate(new_html):
+                values["new_change_seq"] = start + offset
+            done += cast(sa.CursorResult[Any], session.execute(changed, new_html)).rowcount
+        if kept_html:
+            done += cast(sa.CursorResult[Any], session.execute(same, kept_html)).rowcount
         after = rows[-1].id
     return done
