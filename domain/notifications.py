@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -112,6 +113,8 @@ def _tell(
     readers = session.exec(
         select(User.id).where(col(User.id).in_(kinds), policy.group_readers_clause(group))
     ).all()
+    if not readers:
+        return
     now = utcnow()
     session.execute(
         sa.insert(Notification),
@@ -131,8 +134,14 @@ def _tell(
     )
 
 
-def suggest_mentions(session: Session, group: Group, query: str) -> list[tuple[User, str]]:
-    """Officials who may read the group whose name or address starts like `query`."""
+def suggest_mentions(
+    session: Session, actor: Actor, slug: str, query: str
+) -> list[tuple[User, str]]:
+    """Officials who may read the group whose name or address starts like `query`, for an
+    actor who may read it too."""
+    group = policy.require_readable_content(
+        actor, session.exec(select(Group).where(Group.slug == slug)).first()
+    )
     query = query.strip().lstrip("@").lower()
     if len(query) < MIN_QUERY:
         return []
@@ -206,29 +215,43 @@ def is_following(
     return found is not None
 
 
+def _shown(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
+    """The actor's notifications that still point at something they may read: the group the
+    discussion is in now, and a post that is neither deleted nor hidden."""
+    return (
+        query.select_from(Notification)
+        .join(Thread, col(Thread.id) == Notification.thread_id)
+        .join(Group, col(Group.id) == Thread.group_id)
+        .outerjoin(Post, col(Post.id) == Notification.post_id)
+        .where(
+            col(Notification.user_id) == actor.user_id,
+            policy.readable_groups_clause(actor),
+            sa.or_(
+                col(Post.id).is_(None),
+                sa.and_(col(Post.deleted_at).is_(None), col(Post.hidden_at).is_(None)),
+            ),
+        )
+    )
+
+
 def unread_count(session: Session, actor: Actor) -> int:
+    """The header's count: unread notifications the list would show."""
     if actor.user_id is None:
         return 0
-    count = session.exec(
-        select(sa.func.count())
-        .select_from(Notification)
-        .where(col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None))
-    ).one()
-    return int(count)
+    query = _shown(sa.select(sa.func.count()), actor).where(col(Notification.read_at).is_(None))
+    return int(session.execute(query).scalar_one())
 
 
 def list_notifications(
     session: Session, actor: Actor, *, before_id: int | None = None, limit: int = 50
 ) -> list[NotificationView]:
-    """The actor's notifications, newest first, about groups they may still read."""
+    """The actor's notifications, newest first, about what they may still read."""
     author = aliased(User)
     query = (
-        select(Notification, author.name, col(Thread.title), col(Post.position))
-        .join(Group, col(Group.id) == Notification.group_id)
-        .join(Thread, col(Thread.id) == Notification.thread_id)
-        .outerjoin(Post, col(Post.id) == Notification.post_id)
+        _shown(
+            sa.select(Notification, col(author.name), col(Thread.title), col(Post.position)), actor
+        )
         .outerjoin(author, col(author.id) == Notification.actor_id)
-        .where(col(Notification.user_id) == actor.user_id, policy.readable_groups_clause(actor))
         .order_by(col(Notification.id).desc())
         .limit(limit)
     )
@@ -236,7 +259,7 @@ def list_notifications(
         query = query.where(col(Notification.id) < before_id)
     return [
         NotificationView(notification, name or "", title, position)
-        for notification, name, title, position in session.exec(query).all()
+        for notification, name, title, position in session.execute(query).all()
     ]
 
 

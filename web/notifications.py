@@ -6,11 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import select
 
-from domain import notifications, policy
+from domain import notifications
 from erfa.deps import IdPath, SessionDep
-from models import Group
 from web.deps import SignedIn
 from web.rendering import render, see_other
 from web.threads import thread_url
@@ -88,11 +86,8 @@ def mention_suggestions(
     target: Annotated[str, Query(max_length=40, pattern=r"^[a-z][a-z0-9-]*$")] = "reply-body",
 ) -> HTMLResponse:
     """Officials who may read the group and could be mentioned: name, title, municipality."""
-    group = policy.require_readable_content(
-        actor, session.exec(select(Group).where(Group.slug == slug)).first()
-    )
     context = {
-        "suggestions": notifications.suggest_mentions(session, group, q),
+        "suggestions": notifications.suggest_mentions(session, actor, slug, q),
         "q": q,
         "target": target,
         "slug": slug,

@@ -148,7 +148,9 @@ def test_notifications_about_a_group_one_has_left_are_no_longer_shown(
     karin_client = browser_as(karin)
     assert "Hemligt ämne" in karin_client.get("/notifications").text
     assert karin_client.post("/g/notis/leave").status_code == 303
-    assert "Hemligt ämne" not in browser_as(karin).get("/notifications").text
+    after = browser_as(karin).get("/notifications").text
+    assert "Hemligt ämne" not in after
+    assert 'class="count"' not in after  # the header counts only what the list shows
 
 
 def test_outsiders_can_neither_follow_nor_search_members(
@@ -252,3 +254,29 @@ def test_suggestions_need_two_characters(
     htmx = {"HX-Request": "true"}
     assert "karin.lund@nora.se" not in client.get("/g/notis/mentions?q=k", headers=htmx).text
     assert "karin.lund@nora.se" in client.get("/g/notis/mentions?q=ka", headers=htmx).text
+
+
+def test_a_post_whose_only_mention_may_not_read_the_group_is_saved_quietly(
+    browser_as: Browser, api_as: Browser, session: Session, karin: User
+) -> None:
+    outsider = make_user(session, email="utanfor@nora.se")
+    thread_url = start(browser_as(karin), "Bara för gruppen", "Hej @utanfor@nora.se")
+    assert kinds_for(session, outsider) == []
+    thread_id = thread_url.rsplit("/", 1)[1]
+    replied = api_as(karin).post(
+        f"/api/v1/threads/{thread_id}/posts", json={"body": "Igen @utanfor@nora.se"}
+    )
+    assert replied.status_code == 201, replied.text
+
+
+def test_notifications_of_a_deleted_post_go_with_it(
+    browser_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    thread_url = start(browser_as(karin), "Borttaget")
+    olle_client = browser_as(olle)
+    olle_client.post(f"{thread_url}/reply", data={"body": "Ett svar jag ångrar"})
+    post = session.exec(select(Notification).where(Notification.user_id == karin.id)).one()
+    assert olle_client.post(f"/p/{post.post_id}/delete").status_code == 303
+    karin_client = browser_as(karin)
+    assert "Olle Berg svarade" not in karin_client.get("/notifications").text
+    assert 'class="count"' not in karin_client.get("/").text
