@@ -25,7 +25,7 @@ def list_threads(
     goal: int | None = Query(default=None, ge=1, le=17),
 ) -> ListOut[ThreadOut]:
     """Pinned first, then by last activity; `goal` keeps those tagged with that goal."""
-    scope = f"threads:{slug}:{goal or ''}"
+    scope = f"threads:{slug}" if goal is None else f"threads:{slug}:goal:{goal}"
     after = page.position(scope)
     offset = after["offset"] if after else 0
     rows = threads.list_threads(

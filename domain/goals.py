@@ -30,7 +30,7 @@ def goal_name(goal: Goal, locale: str) -> str:
 def parse_filter(value: str | None) -> int | None:
     """A goal number from a list filter; anything else (empty, junk) means no filter."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and 1 <= int(value) <= 17 else None
+    return int(value) if value.isascii() and value.isdigit() and 1 <= int(value) <= 17 else None
 
 
 def check(session: Session, goal_ids: Iterable[int]) -> list[int]:

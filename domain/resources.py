@@ -27,6 +27,7 @@ from models import (
     Resource,
     ResourceGoal,
     ResourceKind,
+    ThreadGoal,
     User,
     utcnow,
 )
@@ -162,7 +163,10 @@ def update_resource(
             setattr(resource, name, value)
     if goal_ids is not None:
         assert resource.id is not None
-        goals.replace(session, ResourceGoal, resource.id, goals.check(session, goal_ids))
+        tags = goals.check(session, goal_ids)
+        goals.replace(session, ResourceGoal, resource.id, tags)
+        if resource.thread_id is not None:  # its discussion carries the same goals
+            goals.replace(session, ThreadGoal, resource.thread_id, tags)
     resource.version += 1
     resource.updated_at = utcnow()
     resource.change_seq = _next_change(session)

@@ -96,6 +96,7 @@ def test_api_resources_are_tagged_edited_and_filtered_by_goal(api_as: Client, me
     assert patched.status_code == 200, patched.text
     assert patched.json()["goals"] == [3, 11]
     assert patched.json()["version"] == resource["version"] + 1
+    assert client.get(f"/api/v1/threads/{resource['thread_id']}").json()["goals"] == [3, 11]
     untouched = client.patch(f"/api/v1/resources/{resource['id']}", json={"title": "Ny titel"})
     assert untouched.json()["goals"] == [3, 11]
 
@@ -155,6 +156,8 @@ def test_the_start_page_filters_recent_activity_by_goal(
     assert "<html" not in fragment.text
     assert "Om vatten" in fragment.text
     assert "Om hälsa" not in fragment.text
+    assert client.get("/?goal=²").status_code == 200  # a digit int() cannot read
+    assert client.get("/library?goal=²").status_code == 200
     junk = client.get("/?goal=alla")  # a hand-edited filter is ignored, not an error
     assert junk.status_code == 200
     assert "Om hälsa" in junk.text
