@@ -98,6 +98,30 @@ def unread_by_group(session: Session, actor: Actor) -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
+def moves_marker(marker: int | None, first: int, last: int) -> bool:
+    """Whether being shown posts `first`..`last` moves a marker: only forward, and only when
+    nothing before `first` is still unseen (skipping ahead to a later page marks nothing)."""
+    return (marker or 0) >= first - 1 and last > (marker or 0)
+
+
+def saw(session: Session, *, user_id: int, thread_id: int, first: int, last: int) -> None:
+    """The official was shown posts `first`..`last`: their marker moves to `last` if
+    `moves_marker` says so, in one statement that checks the stored marker itself."""
+    if first <= 1:
+        mark_read(session, user_id=user_id, thread_id=thread_id, position=last)
+        return
+    session.execute(
+        sa.update(ThreadRead)
+        .where(
+            col(ThreadRead.user_id) == user_id,
+            col(ThreadRead.thread_id) == thread_id,
+            col(ThreadRead.last_read_position) >= first - 1,
+            col(ThreadRead.last_read_position) < last,
+        )
+        .values(last_read_position=last, updated_at=utcnow())
+    )
+
+
 def mark_read(session: Session, *, user_id: int, thread_id: int, position: int) -> None:
     """Move the official's marker forward to `position`; a marker never moves back."""
     values = {

@@ -94,12 +94,15 @@ def detail(
 ) -> HTMLResponse:
     marker = reading.read_up_to(session, actor, thread_id)
     page = thread_page(session, actor, thread_id, max(after, 0), marker)
-    shown = page["posts"][-1].post.position if page["posts"] else 0
-    if actor.user_id is not None and shown > (marker or 0):
-        # A write of its own: the request's session only reads (GET).
-        with db.session_scope(request.app.state.session_factory) as writer:
-            reading.mark_read(writer, user_id=actor.user_id, thread_id=thread_id, position=shown)
-            notifications.mark_thread_read(writer, actor, thread_id)
+    if actor.user_id is not None and page["posts"]:
+        first, last = page["posts"][0].post.position, page["posts"][-1].post.position
+        if reading.moves_marker(marker, first, last):
+            # A write of its own: the request's session only reads (GET).
+            with db.session_scope(request.app.state.session_factory) as writer:
+                reading.saw(
+                    writer, user_id=actor.user_id, thread_id=thread_id, first=first, last=last
+                )
+                notifications.mark_thread_read(writer, actor, thread_id)
     if reply_to is not None:
         quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
         page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
@@ -145,6 +148,8 @@ def reply(
         page.update(
             shown, draft=body, reply_to_id=reply_to_id, locked_error=isinstance(exc, Conflict)
         )
+        if is_htmx(request):  # the form answers in its own place; the posts stay
+            headers = {**headers, "HX-Retarget": "#reply", "HX-Reswap": "innerHTML"}
         return render(
             request,
             "threads/detail.html",
@@ -154,7 +159,9 @@ def reply(
             headers=headers,
         )
     assert actor.user_id is not None
-    reading.mark_read(session, user_id=actor.user_id, thread_id=thread_id, position=post.position)
+    reading.saw(
+        session, user_id=actor.user_id, thread_id=thread_id, first=post.position, last=post.position
+    )
     if is_htmx(request):
         return render(
             request,

@@ -69,6 +69,14 @@ def test_an_empty_or_huge_reply_is_explained_in_place(
     huge = client.post(f"/t/{thread.id}/reply", data={"body": "x" * 200_000})
     assert huge.status_code == 422
     assert "högst 50 000 tecken" in huge.text
+    # With htmx the form is swapped in its own place, not over the posts.
+    inline = client.post(
+        f"/t/{thread.id}/reply", data={"body": " "}, headers={"HX-Request": "true"}
+    )
+    assert inline.status_code == 422
+    assert inline.headers["HX-Retarget"] == "#reply"
+    assert inline.headers["HX-Reswap"] == "innerHTML"
+    assert '<h2 id="reply-heading">' in inline.text
 
 
 def test_a_locked_discussion_takes_no_reply(

@@ -163,3 +163,19 @@ def test_the_group_page_is_paginated_fifty_discussions_a_page(
     bad = client.get("/g/olast?page=0")
     assert bad.status_code == 422
     assert "<html" in bad.text
+
+
+def test_skipping_ahead_or_replying_from_page_one_marks_nothing_unseen_as_read(
+    browser_as: Browser, session: Session, group: Group, reader: User, writer: User
+) -> None:
+    thread = discussion(session, group, writer, 120, "Hoppa")
+    assert thread.id is not None
+    actor = load_actor(session, reader.id or 0)
+    client = browser_as(reader)
+    client.get(f"/t/{thread.id}?after=100")  # the last page first: pages 1–2 are unseen
+    assert reading.read_up_to(session, actor, thread.id) is None
+    client.get(f"/t/{thread.id}")
+    assert reading.read_up_to(session, actor, thread.id) == 50
+    assert client.post(f"/t/{thread.id}/reply", data={"body": "Svar från sidan ett"}).is_redirect
+    assert reading.read_up_to(session, actor, thread.id) == 50
+    assert "71 olästa" in client.get("/g/olast").text
