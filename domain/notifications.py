@@ -84,10 +84,21 @@ def on_post(
 def on_edit(
     session: Session, actor: Actor, *, post: Post, old_body: str, thread: Thread, group: Group
 ) -> None:
-    """An edit tells only the officials it newly mentions."""
+    """An edit tells only the officials it newly mentions, and none twice about one post
+    (taking a mention out and putting it back does not tell again)."""
     before = set(mentioned_emails(old_body))
-    added = [email for email in mentioned_emails(post.body) if email not in before]
-    _tell(session, actor, _mentioned(session, added), post=post, thread=thread, group=group)
+    added = _mentioned(
+        session, [email for email in mentioned_emails(post.body) if email not in before]
+    )
+    if added:
+        told = session.exec(
+            select(Notification.user_id).where(
+                col(Notification.post_id) == post.id, col(Notification.user_id).in_(added)
+            )
+        ).all()
+        for user_id in told:
+            added.pop(user_id, None)
+    _tell(session, actor, added, post=post, thread=thread, group=group)
 
 
 def _mentioned(session: Session, emails: list[str]) -> dict[int, NotificationKind]:

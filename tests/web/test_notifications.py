@@ -245,6 +245,9 @@ def test_an_edit_tells_only_the_officials_it_newly_mentions(
     assert edited.status_code == 200, edited.text
     assert kinds_for(session, olle) == [NotificationKind.MENTION]  # not told twice
     assert kinds_for(session, lisa) == [NotificationKind.MENTION]
+    for body in ("Hej igen", "Hej igen @lisa.ek@nora.se"):  # out and back in
+        assert client.patch(f"/api/v1/posts/{post_id}", json={"body": body}).status_code == 200
+    assert kinds_for(session, lisa) == [NotificationKind.MENTION]
 
 
 def test_suggestions_need_two_characters(
