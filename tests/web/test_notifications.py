@@ -283,3 +283,25 @@ def test_notifications_of_a_deleted_post_go_with_it(
     karin_client = browser_as(karin)
     assert "Olle Berg svarade" not in karin_client.get("/notifications").text
     assert 'class="count"' not in karin_client.get("/").text
+
+
+def test_the_notifications_page_statement_count_does_not_grow_with_its_items(
+    browser_as: Browser,
+    session: Session,
+    karin: User,
+    olle: User,
+    count_statements: Callable[[Callable[[], object]], int],
+) -> None:
+    thread_url = start(browser_as(karin), "Räkna")
+    olle_client, karin_client = browser_as(olle), browser_as(karin)
+
+    def replies(n: int) -> None:
+        for k in range(n):
+            olle_client.post(f"{thread_url}/reply", data={"body": f"Svar {k}"})
+
+    replies(1)
+    one = count_statements(lambda: karin_client.get("/notifications"))
+    replies(20)
+    many = count_statements(lambda: karin_client.get("/notifications"))
+    assert "Olle Berg svarade" in karin_client.get("/notifications").text
+    assert one == many, (one, many)
