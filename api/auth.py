@@ -17,8 +17,7 @@ from jose import JWTError, jwt
 from domain import auth, policy
 from domain.actor import Actor, load_actor
 from domain.errors import Unauthenticated
-from erfa import db
-from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep
+from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep, SideWritesDep
 from erfa.settings import Settings
 from models import utcnow
 
@@ -61,7 +60,9 @@ def verify_access_token(settings: Settings, token: str) -> int:
         raise Unauthenticated("The access token is not valid.") from None
 
 
-def get_api_actor(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+def get_api_actor(
+    request: Request, session: SessionDep, settings: SettingsDep, side: SideWritesDep
+) -> Actor:
     """The signed-in caller; unsafe methods also need a token that may write."""
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
@@ -72,7 +73,8 @@ def get_api_actor(request: Request, session: SessionDep, settings: SettingsDep) 
         if token is None or token.id is None:
             raise Unauthenticated("The API token is not valid.")
         if auth.token_needs_touch(token):
-            _touch_token(request, token.id)
+            token_id = token.id
+            side.add(lambda writer: auth.touch_api_token(writer, token_id))
         actor = load_actor(session, token.user_id, scopes=auth.token_scopes(token))
     else:
         actor = load_actor(session, verify_access_token(settings, credential))
@@ -81,13 +83,6 @@ def get_api_actor(request: Request, session: SessionDep, settings: SettingsDep) 
     if request.method not in SAFE_METHODS:
         policy.require_write_access(actor)
     return actor
-
-
-def _touch_token(request: Request, token_id: int) -> None:
-    """Record use in a short write transaction of its own: GET requests only read."""
-    factory = request.app.state.session_factory
-    with db.session_scope(factory) as session:
-        auth.touch_api_token(session, token_id)
 
 
 ApiActor = Annotated[Actor, Depends(get_api_actor)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Path, Request
@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from domain import outbox
-from erfa import mail
+from erfa import db, mail
 from erfa.ratelimit import PostingPace, RateLimiter
 from erfa.settings import Settings
 
@@ -48,6 +48,31 @@ def get_session(request: Request, background: BackgroundTasks) -> Iterator[Sessi
             background.add_task(mail.send_queued, state.settings, mails)
 
 
+class SideWrites:
+    """Writes a request makes beside its own work (read markers, when a session or token was
+    last used), run after the response in a transaction of their own.
+
+    Never while the request holds its connection: a second connection per request exhausts
+    the pool under load (each request waiting for a connection another one holds), and on
+    SQLite a second write transaction would wait for the request's own.
+    """
+
+    def __init__(self, request: Request, background: BackgroundTasks) -> None:
+        self._factory: sessionmaker[Session] = request.app.state.session_factory
+        self._background = background
+
+    def add(self, work: Callable[[Session], None]) -> None:
+        self._background.add_task(self._run, work)
+
+    def _run(self, work: Callable[[Session], None]) -> None:
+        with db.session_scope(self._factory) as session:
+            work(session)
+
+
+def get_side_writes(request: Request, background: BackgroundTasks) -> SideWrites:
+    return SideWrites(request, background)
+
+
 def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
@@ -78,4 +103,5 @@ IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 """A row id in a URL: anything outside the database's integer range is a 422, not a 500."""
 ReaderDep = Annotated[sessionmaker[Session], Depends(get_reader)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+SideWritesDep = Annotated[SideWrites, Depends(get_side_writes)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

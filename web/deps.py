@@ -8,13 +8,12 @@ from fastapi import Depends, Request
 
 from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
-from erfa import db
-from erfa.deps import SessionDep
+from erfa.deps import SessionDep, SideWritesDep
 
 SESSION_COOKIE = "erfa_session"
 
 
-def get_web_actor(request: Request, session: SessionDep) -> Actor:
+def get_web_actor(request: Request, session: SessionDep, side: SideWritesDep) -> Actor:
     """The official behind the session cookie, or ANONYMOUS."""
     actor = ANONYMOUS
     secret = request.cookies.get(SESSION_COOKIE)
@@ -22,9 +21,8 @@ def get_web_actor(request: Request, session: SessionDep) -> Actor:
     if web_session is not None and web_session.id is not None:
         actor = load_actor(session, web_session.user_id)
         if actor.signed_in and auth.needs_touch(web_session):
-            # A write of its own: the request's session may be read-only (GET).
-            with db.session_scope(request.app.state.session_factory) as writer:
-                auth.touch_session(writer, web_session.id)
+            session_id = web_session.id
+            side.add(lambda writer: auth.touch_session(writer, session_id))
     request.state.actor = actor if actor.signed_in else None
     if actor.signed_in:
         request.state.unread_notifications = notifications.unread_count(session, actor)

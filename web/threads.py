@@ -11,8 +11,7 @@ from sqlmodel import Session
 from domain import goals, notifications, reading, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
-from erfa import db
-from erfa.deps import IdPath, PostingPaceDep, SessionDep
+from erfa.deps import IdPath, PostingPaceDep, SessionDep, SideWritesDep
 from erfa.ratelimit import TooManyRequests
 from web.deps import SignedIn
 from web.rendering import is_htmx, refusal, render, see_other
@@ -89,20 +88,21 @@ def detail(
     thread_id: IdPath,
     session: SessionDep,
     actor: SignedIn,
+    side: SideWritesDep,
     after: int = 0,
     reply_to: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
     marker = reading.read_up_to(session, actor, thread_id)
     page = thread_page(session, actor, thread_id, max(after, 0), marker)
-    if actor.user_id is not None and page["posts"]:
+    if (user_id := actor.user_id) is not None and page["posts"]:
         first, last = page["posts"][0].post.position, page["posts"][-1].post.position
         if reading.moves_marker(marker, first, last):
-            # A write of its own: the request's session only reads (GET).
-            with db.session_scope(request.app.state.session_factory) as writer:
-                reading.saw(
-                    writer, user_id=actor.user_id, thread_id=thread_id, first=first, last=last
-                )
+
+            def seen(writer: Session) -> None:
+                reading.saw(writer, user_id=user_id, thread_id=thread_id, first=first, last=last)
                 notifications.mark_thread_read(writer, actor, thread_id)
+
+            side.add(seen)
     if reply_to is not None:
         quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
         page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
