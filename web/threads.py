@@ -172,6 +172,13 @@ def reply(
     return see_other(request, thread_url(thread_id, post.position, f"post-{post.id}"))
 
 
+@router.get("/p/{post_id}", name="posts:permalink")
+def permalink(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
+    """A post's lasting address: its discussion, on the page that holds it."""
+    post = threads.get_post(session, actor, post_id).post
+    return see_other(request, thread_url(post.thread_id, post.position, f"post-{post_id}"))
+
+
 @router.get("/p/{post_id}/edit", name="posts:edit_form", response_class=HTMLResponse)
 def edit_form(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
     view = threads.get_post(session, actor, post_id)

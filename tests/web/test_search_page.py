@@ -5,10 +5,10 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from domain import threads
+from domain import search, threads
 from domain.actor import load_actor
-from models import User
-from tests.factories import make_group, make_membership, make_user
+from models import User, Visibility
+from tests.factories import make_group, make_membership, make_post, make_thread, make_user
 
 
 def test_the_search_page_finds_an_inflected_form_and_marks_it(
@@ -55,3 +55,32 @@ def test_the_search_page_narrows_to_one_group(
     assert "Fritidsgårdar i B" in only_b
     assert "Fritidsgårdar i A" not in only_b
     assert '<option value="sok-b" selected>' in only_b
+
+
+def test_a_post_found_deep_in_a_discussion_opens_on_its_page(
+    browser_as: Callable[[User], TestClient], session: Session
+) -> None:
+    group = make_group(session, slug="sok-djup", visibility=Visibility.CLOSED)
+    user = make_user(session)
+    make_membership(session, group=group, user=user)
+    thread = make_thread(session, group=group, author=user)
+    for n in range(59):
+        make_post(session, thread=thread, author=user, body=f"Inlägg {n}")
+    deep = make_post(session, thread=thread, author=user, body="Om fritidsbanker i länet")
+    search.index(
+        session,
+        kind="post",
+        ref_id=deep.id or 0,
+        group_id=group.id or 0,
+        thread_id=thread.id,
+        title=thread.title,
+        body=deep.body,
+    )
+    client = browser_as(user)
+    page = client.get("/search", params={"q": "fritidsbank"}).text
+    assert f'href="/p/{deep.id}"' in page
+    opened = client.get(f"/p/{deep.id}", follow_redirects=False)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"/t/{thread.id}?after=50#post-{deep.id}"
+    outsider = browser_as(make_user(session))
+    assert outsider.get(f"/p/{deep.id}").status_code == 404  # a closed group's post
