@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from domain.errors import Invalid
-from models import Municipality, Theme
+from models import Group, Municipality, Theme
 
 
 def list_municipalities(
@@ -31,6 +31,16 @@ def municipality_by_slug(session: Session, slug: str) -> Municipality:
             "municipality", f"Unknown municipality {slug!r}. Known: {known or 'none'}."
         )
     return municipality
+
+
+def group_by_slug(session: Session, slug: str) -> Group | None:
+    """The group with `slug`, asked of the database once per session: a page that asks
+    several services about one group (its card, members, discussions) sends one query."""
+    slug = slug.strip().lower()
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, Group) and loaded.slug == slug and loaded not in session.deleted:
+            return loaded
+    return session.exec(select(Group).where(Group.slug == slug)).first()
 
 
 def current_theme(session: Session, year: int) -> Theme | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, policy
+from domain import audit, directory, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from models import (
@@ -130,7 +130,7 @@ def get_group(
     session: Session, actor: Actor, slug: str, *, administering: bool = False
 ) -> GroupView:
     """A group as the actor sees it; `administering` lets coordinators reach secret ones."""
-    found = _group_by_slug(session, slug)
+    found = directory.group_by_slug(session, slug)
     if administering:
         group = policy.require_administrable_group(actor, found)
     else:
@@ -160,7 +160,7 @@ def create_group(
     name = name.strip()
     if not name or len(name) > 120:
         raise Invalid.field("name", "A group needs a name of 1–120 characters.")
-    if _group_by_slug(session, slug) is not None:
+    if directory.group_by_slug(session, slug) is not None:
         raise Conflict(f"A group with the slug {slug!r} already exists.")
     group = Group(
         slug=slug, name=name, focus_area=focus_area, description=description, visibility=visibility
@@ -184,7 +184,7 @@ def set_member(
     session: Session, actor: Actor, *, slug: str, user_id: int, role: MemberRole
 ) -> Membership:
     """Add an official to a group or change their role there."""
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     policy.require_member_manager(actor, group)
     if role is MemberRole.LEAD:
         policy.require_lead_appointer(actor)
@@ -220,7 +220,7 @@ def set_member(
 
 def group_to_manage(session: Session, actor: Actor, slug: str) -> Group:
     """A group whose members the actor manages (its leads, coordinators)."""
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     policy.require_member_manager(actor, group)
     return group
 
@@ -237,7 +237,7 @@ def update_group(
     expected_version: int | None = None,
 ) -> Group:
     policy.require_administrator(actor)
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     if expected_version is not None and expected_version != group.version:
         raise StaleVersion(f"The group is at version {group.version}, not {expected_version}.")
     if name is not None:
@@ -268,7 +268,7 @@ class JoinOutcome:
 def join_group(session: Session, actor: Actor, *, slug: str, message: str = "") -> JoinOutcome:
     """Open groups: a membership at once. Closed groups: a request the leads decide on."""
     policy.require_write_access(actor)
-    group = policy.require_visible_group(actor, _group_by_slug(session, slug))
+    group = policy.require_visible_group(actor, directory.group_by_slug(session, slug))
     assert group.id is not None
     assert actor.user_id is not None
     existing = _membership(session, group.id, actor.user_id)
@@ -317,7 +317,7 @@ def list_members(
     after_id: int | None = None,
     limit: int | None = None,
 ) -> list[MemberView]:
-    group = policy.require_readable_content(actor, _group_by_slug(session, slug))
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
     query = (
         select(Membership, User, col(Municipality.name))
         .join(User, col(User.id) == Membership.user_id)
@@ -332,7 +332,7 @@ def list_members(
 
 
 def get_membership(session: Session, actor: Actor, *, slug: str, user_id: int | None) -> MemberView:
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     row = session.exec(
         select(Membership, User, col(Municipality.name))
         .join(User, col(User.id) == Membership.user_id)
@@ -347,7 +347,7 @@ def get_membership(session: Session, actor: Actor, *, slug: str, user_id: int | 
 
 def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) -> None:
     """Leads remove members; anyone may leave; only coordinators remove a lead."""
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     assert group.id is not None
     membership = _membership(session, group.id, user_id)
     if membership is None:
@@ -375,7 +375,7 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
 
 
 def list_join_requests(session: Session, actor: Actor, *, slug: str) -> list[JoinRequestView]:
-    group = policy.require_administrable_group(actor, _group_by_slug(session, slug))
+    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     policy.require_member_reviewer(actor, group)
     rows = session.exec(
         select(JoinRequest, User, col(Municipality.name))
@@ -441,10 +441,6 @@ def _add_membership(session: Session, group: Group, user_id: int, role: MemberRo
     )
     session.flush()
     return membership
-
-
-def _group_by_slug(session: Session, slug: str) -> Group | None:
-    return session.exec(select(Group).where(Group.slug == slug.strip().lower())).first()
 
 
 def _leads_by_group(session: Session, group_ids: list[int]) -> dict[int | None, list[LeadView]]:

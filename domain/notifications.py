@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from domain import policy
+from domain import directory, policy, upsert
 from domain.actor import Actor
 from domain.errors import NotFound
 from models import (
@@ -150,9 +149,7 @@ def suggest_mentions(
 ) -> list[tuple[User, str]]:
     """Officials who may read the group whose name or address starts like `query`, for an
     actor who may read it too."""
-    group = policy.require_readable_content(
-        actor, session.exec(select(Group).where(Group.slug == slug)).first()
-    )
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
     query = query.strip().lstrip("@").lower()
     if len(query) < MIN_QUERY:
         return []
@@ -172,41 +169,30 @@ def suggest_mentions(
     return [(user, municipality) for user, municipality in rows]
 
 
-def follow_thread(session: Session, actor: Actor, thread_id: int, *, on: bool = True) -> None:
-    """Follow (or with `on=False` stop following) a discussion the actor may read."""
-    thread = session.get(Thread, thread_id)
-    group = session.get(Group, thread.group_id) if thread else None
-    if thread is None or group is None or not policy.can_read_group_content(actor, group):
-        raise NotFound("discussion")
-    _set_following(
-        session, actor, col(Subscription.thread_id) == thread_id, on, thread_id=thread_id
-    )
-
-
 def follow_group(session: Session, actor: Actor, slug: str, *, on: bool = True) -> None:
-    """Follow (or stop following) a group's new discussions."""
-    group = policy.require_readable_content(
-        actor, session.exec(select(Group).where(Group.slug == slug)).first()
-    )
-    _set_following(session, actor, col(Subscription.group_id) == group.id, on, group_id=group.id)
+    """Follow (or with `on=False` stop following) a group's new discussions."""
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    set_following(session, actor, on, group_id=group.id)
 
 
-def _set_following(
+def set_following(
     session: Session,
     actor: Actor,
-    target: sa.ColumnElement[bool],
     on: bool,
     *,
     thread_id: int | None = None,
     group_id: int | None = None,
 ) -> None:
+    """Follow or stop following one discussion or group the caller has found readable."""
     policy.require_write_access(actor)
     assert actor.user_id is not None
     if on:
         _follow(session, actor.user_id, thread_id=thread_id, group_id=group_id)
     else:
         session.execute(
-            sa.delete(Subscription).where(col(Subscription.user_id) == actor.user_id, target)
+            sa.delete(Subscription).where(
+                col(Subscription.user_id) == actor.user_id, _target(thread_id, group_id)
+            )
         )
 
 
@@ -215,15 +201,19 @@ def is_following(
 ) -> bool:
     if actor.user_id is None:
         return False
-    target = (
-        col(Subscription.thread_id) == thread_id
-        if thread_id is not None
-        else col(Subscription.group_id) == group_id
-    )
     found = session.exec(
-        select(Subscription.id).where(col(Subscription.user_id) == actor.user_id, target)
+        select(Subscription.id).where(
+            col(Subscription.user_id) == actor.user_id, _target(thread_id, group_id)
+        )
     ).first()
     return found is not None
+
+
+def _target(thread_id: int | None, group_id: int | None) -> sa.ColumnElement[bool]:
+    """The subscriptions to one discussion, or else to one group."""
+    if thread_id is not None:
+        return col(Subscription.thread_id) == thread_id
+    return col(Subscription.group_id) == group_id
 
 
 def _shown(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
@@ -311,20 +301,14 @@ def _mark(session: Session, actor: Actor, which: sa.ColumnElement[bool]) -> None
 def _followers(
     session: Session, *, thread_id: int | None = None, group_id: int | None = None
 ) -> list[int]:
-    target = (
-        col(Subscription.thread_id) == thread_id
-        if thread_id is not None
-        else col(Subscription.group_id) == group_id
-    )
-    return [user_id for user_id in session.exec(select(Subscription.user_id).where(target)).all()]
+    query = select(Subscription.user_id).where(_target(thread_id, group_id))
+    return list(session.exec(query).all())
 
 
 def _follow(
     session: Session, user_id: int, *, thread_id: int | None = None, group_id: int | None = None
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Subscription).values(
+    statement = upsert.insert(session, Subscription).values(
         user_id=user_id, thread_id=thread_id, group_id=group_id, created_at=utcnow()
     )
     session.execute(statement.on_conflict_do_nothing())

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from domain import upsert
 from domain.actor import Actor
 from models import Membership, Thread, ThreadRead, utcnow
 
@@ -130,9 +130,7 @@ def mark_read(session: Session, *, user_id: int, thread_id: int, position: int) 
         "last_read_position": position,
         "updated_at": utcnow(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ThreadRead).values(**values)
+    statement = upsert.insert(session, ThreadRead).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "thread_id"],
         set_={

@@ -263,7 +263,7 @@ def list_resources(
     Naming a group the actor may not read is NotFound, as everywhere.
     """
     if slug is not None:
-        found = session.exec(select(Group).where(Group.slug == slug)).first()
+        found = directory.group_by_slug(session, slug)
         policy.require_readable_content(actor, found)
     query = (
         select(Resource, Group, col(Municipality.name))

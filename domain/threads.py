@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import goals, notifications, policy, search
+from domain import directory, goals, notifications, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_markdown
@@ -62,7 +62,7 @@ def start_thread(
     body: str,
     goal_ids: Sequence[int] = (),
 ) -> Thread:
-    group = session.exec(select(Group).where(Group.slug == slug)).first()
+    group = directory.group_by_slug(session, slug)
     group = policy.require_readable_content(actor, group)
     policy.require_poster(actor, group)
     title = title.strip()
@@ -224,6 +224,12 @@ def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     return post
 
 
+def follow_thread(session: Session, actor: Actor, thread_id: int, *, on: bool = True) -> None:
+    """Follow (or with `on=False` stop following) a discussion the actor may read."""
+    _readable_thread(session, actor, thread_id)
+    notifications.set_following(session, actor, on, thread_id=thread_id)
+
+
 def get_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
     thread, group = _readable_thread(session, actor, thread_id)
     author = session.get(User, thread.author_id)
@@ -247,9 +253,7 @@ def list_threads(
     goal: int | None = None,
 ) -> list[tuple[Thread, User]]:
     """Pinned first, then by last activity, newest first; only those tagged `goal` if given."""
-    group = policy.require_readable_content(
-        actor, session.exec(select(Group).where(Group.slug == slug)).first()
-    )
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
     query = (
         select(Thread, User)
         .join(User, col(User.id) == Thread.author_id)

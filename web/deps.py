@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
 from erfa.deps import SessionDep, SideWritesDep
+from web.rendering import is_htmx
 
 SESSION_COOKIE = "erfa_session"
 
@@ -24,7 +25,7 @@ def get_web_actor(request: Request, session: SessionDep, side: SideWritesDep) ->
             session_id = web_session.id
             side.add(lambda writer: auth.touch_session(writer, session_id))
     request.state.actor = actor if actor.signed_in else None
-    if actor.signed_in:
+    if actor.signed_in and not is_htmx(request):  # a fragment has no header to count in
         request.state.unread_notifications = notifications.unread_count(session, actor)
     return actor
 

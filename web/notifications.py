@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import notifications
+from domain import notifications, threads
 from erfa.deps import IdPath, SessionDep
 from web.deps import SignedIn
 from web.rendering import render, see_other
@@ -60,7 +60,7 @@ def follow_thread(
     actor: SignedIn,
     on: Annotated[bool, Form()],
 ) -> Response:
-    notifications.follow_thread(session, actor, thread_id, on=on)
+    threads.follow_thread(session, actor, thread_id, on=on)
     return see_other(request, f"/t/{thread_id}")
 
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from domain import notifications
+from domain import notifications, threads
 from domain.actor import Actor, load_actor
 from models import Group, MemberRole, Notification, NotificationKind, User, Visibility
 from tests.factories import make_group, make_membership, make_user
@@ -195,7 +195,7 @@ def test_a_reply_tells_many_followers_in_a_constant_number_of_statements(
     def followers(n: int) -> None:
         for k in range(n):
             user = member(session, group, f"Följare {k}", f"f{k}.{n}@nora.se")
-            notifications.follow_thread(session, _actor(session, user), thread_id)
+            threads.follow_thread(session, _actor(session, user), thread_id)
 
     followers(1)
     one = count_statements(lambda: poster.post(f"{thread_url}/reply", data={"body": "a"}))
@@ -305,3 +305,16 @@ def test_the_notifications_page_statement_count_does_not_grow_with_its_items(
     many = count_statements(lambda: karin_client.get("/notifications"))
     assert "Olle Berg svarade" in karin_client.get("/notifications").text
     assert one == many, (one, many)
+
+
+def test_a_fragment_skips_the_headers_count(
+    browser_as: Browser,
+    karin: User,
+    olle: User,
+    count_statements: Callable[[Callable[[], object]], int],
+) -> None:
+    client = browser_as(olle)
+    url = "/g/notis/mentions?q=kar"
+    page = count_statements(lambda: client.get(url))
+    fragment = count_statements(lambda: client.get(url, headers={"HX-Request": "true"}))
+    assert fragment == page - 1  # one suggestion per keystroke, no notification count
