@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from domain.actor import Actor
-from domain.errors import Forbidden, NotFound, Unauthenticated
+from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from models import Group, Membership, Post, Scope, User, UserStatus, Visibility
 
 
@@ -57,8 +57,52 @@ def can_moderate(actor: Actor, group: Group) -> bool:
 
 
 def can_edit_post(actor: Actor, post: Post, group: Group) -> bool:
-    """Authors edit and delete their own posts while they may still post in the group."""
+    """Authors edit their own live posts while they may still post in the group.
+
+    A deleted or hidden post is no longer editable: its edit form would show its text.
+    """
+    return (
+        post.author_id == actor.user_id
+        and post.deleted_at is None
+        and post.hidden_at is None
+        and can_post(actor, group)
+    )
+
+
+def can_delete_post(actor: Actor, post: Post, group: Group) -> bool:
+    """Authors withdraw their own posts, hidden ones too, while they may post in the group."""
     return post.author_id == actor.user_id and can_post(actor, group)
+
+
+def can_see_post(actor: Actor, post: Post, group: Group) -> bool:
+    """Whether a post shows up at all (its place, its author, a tombstone): for readers of
+    the group, except that a hidden post shows only to its author and the moderators."""
+    if not can_read_group_content(actor, group):
+        return False
+    return post.hidden_at is None or post.author_id == actor.user_id or can_moderate(actor, group)
+
+
+def can_read_post_text(actor: Actor, post: Post, group: Group) -> bool:
+    """Whether the actor may read what a post says (now or in earlier versions).
+
+    A deleted post's text is shown to nobody; a hidden one to its author and the group's
+    moderators only; any other to every reader of the group.
+    """
+    return post.deleted_at is None and can_see_post(actor, post, group)
+
+
+def require_post_editor(actor: Actor, post: Post, group: Group) -> None:
+    require_write_access(actor)
+    if not can_edit_post(actor, post, group):
+        if post.author_id == actor.user_id and post.deleted_at is not None:
+            raise Conflict("The post is deleted.")
+        raise Forbidden("Only the author edits a post, and only while it is live.")
+
+
+def require_post_text_reader(actor: Actor, post: Post, group: Group) -> None:
+    """Guard of a post's text and history: NotFound for anyone `can_read_post_text` refuses."""
+    if not can_read_post_text(actor, post, group):
+        raise NotFound("post")
 
 
 def can_edit_resource(actor: Actor, author_id: int, group: Group) -> bool:

@@ -28,6 +28,8 @@ class PostView:
     author: User
     municipality: str
     can_edit: bool
+    can_read_history: bool = False
+    """The post was edited and the reader may see its earlier versions."""
 
 
 @dataclass(frozen=True)
@@ -176,10 +178,7 @@ def edit_post(
 ) -> Post:
     """Edit one's own post; the previous text is kept as a revision."""
     post, _, group = _readable_post(session, actor, post_id)
-    if not policy.can_edit_post(actor, post, group):
-        raise Forbidden("Only the author edits a post.")
-    if post.deleted_at is not None:
-        raise Conflict("The post is deleted.")
+    policy.require_post_editor(actor, post, group)
     if expected_version is not None and expected_version != post.version:
         raise StaleVersion(f"The post is at version {post.version}, not {expected_version}.")
     body = _check_body(body)
@@ -213,7 +212,8 @@ def edit_post(
 def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     """A soft delete: the post keeps its place and becomes a tombstone."""
     post, _, group = _readable_post(session, actor, post_id)
-    if not policy.can_edit_post(actor, post, group):
+    policy.require_write_access(actor)
+    if not policy.can_delete_post(actor, post, group):
         raise Forbidden("Only the author deletes a post.")
     if post.deleted_at is None:
         post.deleted_at = post.updated_at = utcnow()
@@ -280,29 +280,41 @@ def list_posts(
         .order_by(col(Post.position))
         .limit(limit)
     ).all()
-    return [PostView(p, u, m, policy.can_edit_post(actor, p, group)) for p, u, m in rows]
+    return [_view_of(actor, p, u, m, group) for p, u, m in rows]
 
 
 def get_post(session: Session, actor: Actor, post_id: int) -> PostView:
     post, _, group = _readable_post(session, actor, post_id)
+    return _post_view(session, actor, post, group)
+
+
+def _post_view(session: Session, actor: Actor, post: Post, group: Group) -> PostView:
     author = session.get(User, post.author_id)
     assert author is not None
     municipality = session.get(Municipality, author.municipality_id)
+    return _view_of(actor, post, author, municipality.name if municipality else "", group)
+
+
+def _view_of(actor: Actor, post: Post, author: User, municipality: str, group: Group) -> PostView:
     return PostView(
         post,
         author,
-        municipality.name if municipality else "",
-        policy.can_edit_post(actor, post, group),
+        municipality,
+        can_edit=policy.can_edit_post(actor, post, group),
+        can_read_history=post.edited_at is not None
+        and policy.can_read_post_text(actor, post, group),
     )
 
 
 def quote(session: Session, actor: Actor, *, post_id: int, thread_id: int) -> str:
     """The start of a reply that quotes a post of the same discussion ("" if it cannot)."""
     try:
-        post, _, _ = _readable_post(session, actor, post_id)
+        post, _, group = _readable_post(session, actor, post_id)
     except NotFound:
         return ""
-    if post.thread_id != thread_id or post.deleted_at is not None:
+    if post.thread_id != thread_id or post.hidden_at is not None:
+        return ""
+    if not policy.can_read_post_text(actor, post, group):
         return ""
     author = session.get(User, post.author_id)
     name = author.name if author else ""
@@ -310,9 +322,20 @@ def quote(session: Session, actor: Actor, *, post_id: int, thread_id: int) -> st
     return f"{name}:\n" + "\n".join(f"> {line}" for line in lines) + "\n\n"
 
 
-def post_history(session: Session, actor: Actor, post_id: int) -> list[PostRevision]:
-    _readable_post(session, actor, post_id)
-    return list(
+def post_for_editing(session: Session, actor: Actor, post_id: int) -> PostView:
+    """The post as its edit form shows it: only its author, only while it is live."""
+    post, _, group = _readable_post(session, actor, post_id)
+    policy.require_post_editor(actor, post, group)
+    return _post_view(session, actor, post, group)
+
+
+def post_history(
+    session: Session, actor: Actor, post_id: int
+) -> tuple[PostView, list[PostRevision]]:
+    """A post and its earlier versions, for those who may read its text (never a deleted one)."""
+    post, _, group = _readable_post(session, actor, post_id)
+    policy.require_post_text_reader(actor, post, group)
+    return _post_view(session, actor, post, group), list(
         session.exec(
             select(PostRevision)
             .where(PostRevision.post_id == post_id)
@@ -337,7 +360,7 @@ def _readable_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, 
         thread, group = _readable_thread(session, actor, post.thread_id)
     except NotFound:
         raise NotFound("post") from None
-    if post.hidden_at is not None and not policy.can_moderate(actor, group):
+    if not policy.can_see_post(actor, post, group):
         raise NotFound("post")
     return post, thread, group
 

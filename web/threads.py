@@ -181,7 +181,7 @@ def permalink(request: Request, post_id: IdPath, session: SessionDep, actor: Sig
 
 @router.get("/p/{post_id}/edit", name="posts:edit_form", response_class=HTMLResponse)
 def edit_form(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
-    view = threads.get_post(session, actor, post_id)
+    view = threads.post_for_editing(session, actor, post_id)
     return render(request, "threads/edit.html", {"item": view, "errors": []}, block="edit_form")
 
 
@@ -199,7 +199,7 @@ def edit(
     except (Invalid, StaleVersion) as exc:
         session.rollback()
         context = {
-            "item": threads.get_post(session, actor, post_id),
+            "item": threads.post_for_editing(session, actor, post_id),
             "draft": body,
             "errors": getattr(exc, "errors", []),
             "stale": isinstance(exc, StaleVersion),
@@ -228,6 +228,5 @@ def post_in_place(request: Request, session: Session, actor: Actor, post_id: int
 
 @router.get("/p/{post_id}/history", name="posts:history", response_class=HTMLResponse)
 def history(request: Request, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
-    view = threads.get_post(session, actor, post_id)
-    revisions = threads.post_history(session, actor, post_id)
+    view, revisions = threads.post_history(session, actor, post_id)
     return render(request, "threads/history.html", {"item": view, "revisions": revisions})
