@@ -59,6 +59,22 @@ class GroupView:
     join_pending: bool = False
     can_manage: bool = False
     can_post: bool = False
+    can_leave: bool = False
+
+    @property
+    def joined(self) -> bool:
+        """The actor belongs to the group, as a member or as one of its leads."""
+        return self.role is not None
+
+    @property
+    def leading(self) -> bool:
+        """The actor is one of the group's leads."""
+        return self.role is MemberRole.LEAD
+
+    @property
+    def join_needs_approval(self) -> bool:
+        """Joining sends the leads a request (a closed group) instead of joining at once."""
+        return self.group.visibility is Visibility.CLOSED
 
 
 def by_focus_area(views: list[GroupView]) -> list[tuple[str, list[GroupView]]]:
@@ -100,15 +116,20 @@ def list_groups(
 
 
 def _view(actor: Actor, group: Group, leads: list[LeadView], pending: bool) -> GroupView:
+    role = actor.roles.get(group.id) if actor.signed_in and group.id is not None else None
+    you = actor.user_id
     return GroupView(
         group,
         leads,
         can_read=policy.can_read_group_content(actor, group),
-        role=actor.roles.get(group.id) if actor.signed_in and group.id is not None else None,
+        role=role,
         can_join=policy.can_join(actor, group) and not pending,
         join_pending=pending,
         can_manage=policy.can_manage_members(actor, group),
         can_post=policy.can_post(actor, group),
+        can_leave=role is not None
+        and you is not None
+        and policy.can_remove_member(actor, group, role, you),
     )
 
 
@@ -299,6 +320,14 @@ class MemberView:
     membership: Membership
     user: User
     municipality: str
+    can_remove: bool = False
+    """Whether the actor may take this member out of the group; never themselves, who
+    leave instead (`GroupView.can_leave`)."""
+
+    @property
+    def leading(self) -> bool:
+        """This member is one of the group's leads."""
+        return self.membership.role is MemberRole.LEAD
 
 
 @dataclass(frozen=True)
@@ -317,7 +346,7 @@ def list_members(
     after_id: int | None = None,
     limit: int | None = None,
 ) -> list[MemberView]:
-    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    group = policy.require_member_list_reader(actor, directory.group_by_slug(session, slug))
     query = (
         select(Membership, User, col(Municipality.name))
         .join(User, col(User.id) == Membership.user_id)
@@ -328,11 +357,21 @@ def list_members(
     if after_id is not None:
         query = query.where(col(Membership.id) > after_id)
     rows = session.exec(query.limit(limit)).all()
-    return [MemberView(group.slug, m, user, municipality) for m, user, municipality in rows]
+    return [
+        MemberView(
+            group.slug,
+            m,
+            user,
+            municipality,
+            can_remove=m.user_id != actor.user_id
+            and policy.can_remove_member(actor, group, m.role, m.user_id),
+        )
+        for m, user, municipality in rows
+    ]
 
 
 def get_membership(session: Session, actor: Actor, *, slug: str, user_id: int | None) -> MemberView:
-    group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
+    group = policy.require_member_list_reader(actor, directory.group_by_slug(session, slug))
     row = session.exec(
         select(Membership, User, col(Municipality.name))
         .join(User, col(User.id) == Membership.user_id)
@@ -349,15 +388,13 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
     """Leads remove members; anyone may leave; only coordinators remove a lead."""
     group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     assert group.id is not None
+    if user_id != actor.user_id:
+        # Before the look-up: who is not allowed learns nothing about who is a member.
+        policy.require_member_manager(actor, group)
     membership = _membership(session, group.id, user_id)
     if membership is None:
         raise NotFound("membership")
-    if user_id != actor.user_id:
-        policy.require_member_manager(actor, group)
-        if membership.role is MemberRole.LEAD:
-            policy.require_lead_appointer(actor)
-    else:
-        policy.require_write_access(actor)
+    policy.require_member_remover(actor, group, membership.role, user_id)
     session.delete(membership)
     session.execute(
         sa.update(Group)
@@ -395,8 +432,8 @@ def decide_join_request(
 ) -> JoinRequestView:
     request = session.get(JoinRequest, request_id)
     group = session.get(Group, request.group_id) if request else None
-    if request is None or group is None or not policy.can_see_group(actor, group):
-        raise NotFound("join request")
+    if request is None or group is None or not policy.can_review_members(actor, group):
+        raise NotFound("join request")  # one answer for others' requests and made-up ids
     policy.require_member_manager(actor, group)
     if request.status is not JoinRequestStatus.PENDING:
         raise Conflict("The request has been decided already.")

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from models import Group, Membership, Post, Scope, User, UserStatus, Visibility
+from models import Group, MemberRole, Membership, Post, Scope, User, UserStatus, Visibility
 
 
 def can_see_group(actor: Actor, group: Group) -> bool:
@@ -121,6 +121,18 @@ def can_manage_members(actor: Actor, group: Group) -> bool:
     return can_write(actor) and can_review_members(actor, group)
 
 
+def can_remove_member(
+    actor: Actor, group: Group, membership_role: MemberRole, user_id: int
+) -> bool:
+    """Take someone out of a group: anyone may leave; its leads remove members, and only
+    coordinators remove a lead. A read-only token never may."""
+    if user_id == actor.user_id:
+        return can_write(actor)
+    if membership_role is MemberRole.LEAD:
+        return can_manage_members(actor, group) and can_appoint_leads(actor)
+    return can_manage_members(actor, group)
+
+
 def can_appoint_leads(actor: Actor) -> bool:
     return actor.signed_in and actor.is_coordinator
 
@@ -164,6 +176,19 @@ def require_administrable_group(actor: Actor, group: Group | None) -> Group:
     return group
 
 
+def can_list_members(actor: Actor, group: Group) -> bool:
+    """Who sees the member list: readers of the group, and who manages its members (the
+    coordinators, who may add and remove members of any group, read its list too)."""
+    return can_read_group_content(actor, group) or can_review_members(actor, group)
+
+
+def require_member_list_reader(actor: Actor, group: Group | None) -> Group:
+    group = require_administrable_group(actor, group)
+    if not can_list_members(actor, group):
+        raise NotFound("group")
+    return group
+
+
 def require_member_reviewer(actor: Actor, group: Group) -> None:
     if not can_review_members(actor, group):
         raise Forbidden("Only the group's leads and the coordinators see its join requests.")
@@ -172,6 +197,19 @@ def require_member_reviewer(actor: Actor, group: Group) -> None:
 def require_member_manager(actor: Actor, group: Group) -> None:
     if not can_manage_members(actor, group):
         raise Forbidden("Only the group's leads and the coordinators manage its members.")
+
+
+def require_member_remover(
+    actor: Actor, group: Group, membership_role: MemberRole, user_id: int
+) -> None:
+    """`can_remove_member` decides; the guards after it only tell why it said no."""
+    if can_remove_member(actor, group, membership_role, user_id):
+        return
+    if user_id == actor.user_id:
+        require_write_access(actor)
+    require_member_manager(actor, group)
+    require_lead_appointer(actor)
+    raise Forbidden("Only the group's leads and the coordinators manage its members.")
 
 
 def require_lead_appointer(actor: Actor) -> None:

@@ -35,7 +35,7 @@ def index(
     context = {
         "groups": views,
         "by_area": groups.by_focus_area(views),
-        "mine": [view for view in views if view.role is not None],
+        "mine": [view for view in views if view.joined],
         "recent": recent,
         "unread": reading.read_states(session, actor, [thread for thread, _ in recent]),
         "unread_by_group": reading.unread_by_group(session, actor),

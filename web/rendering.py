@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from domain import policy
 from domain.errors import Invalid
 from erfa import i18n
 from erfa.ratelimit import TooManyRequests
@@ -107,9 +108,11 @@ def render(
     else the first): one template serves both."""
     i18n.activate(request_locale(request))
     fragment = _fragment(request, block) if is_htmx(request) else None
+    actor = getattr(request.state, "actor", None)
     page = {
         "csrf_token": csrf.token(request),
-        "current_actor": getattr(request.state, "actor", None),
+        "current_actor": actor,
+        "can_administer": actor is not None and policy.can_administer(actor),
         "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
     }

@@ -225,3 +225,56 @@ def test_sending_invitations_is_limited_per_sender(api_as: Client, session: Sess
     blocked = coordinator.post("/api/v1/users", json=extra)
     assert blocked.status_code == 429
     assert blocked.headers["content-type"] == "application/problem+json"
+
+
+def test_who_may_not_manage_a_group_learns_nothing_about_its_members(
+    api_as: Client, session: Session, team: dict[str, object]
+) -> None:
+    """The same answer whether or not the official named is a member, for an outsider of
+    the closed group and for one of its plain members alike."""
+    member, lead = team["member"], team["lead"]
+    assert isinstance(member, User)
+    assert isinstance(lead, User)
+    stranger = make_user(session)
+    for caller in (team["official"], member):
+        assert isinstance(caller, User)
+        client = api_as(caller)
+        answers = {
+            client.delete(f"/api/v1/groups/styr/members/{target.id}").status_code
+            for target in (lead, stranger)
+        }
+        answers.add(client.delete("/api/v1/groups/styr/members/999999").status_code)
+        assert answers == {403}, caller.id
+
+
+def test_join_request_ids_cannot_be_probed_by_who_may_not_decide_them(
+    api_as: Client, team: dict[str, object]
+) -> None:
+    official, member = team["official"], team["member"]
+    assert isinstance(official, User)
+    assert isinstance(member, User)
+    request_id = api_as(official).post("/api/v1/groups/styr/join").json()["id"]
+    for caller in (official, member):
+        client = api_as(caller)
+        for probe in (request_id, 999_999):
+            response = client.post(f"/api/v1/join-requests/{probe}/approve")
+            assert response.status_code == 404, (caller.id, probe, response.status_code)
+
+
+def test_a_coordinator_reads_the_members_of_closed_and_secret_groups(
+    api_as: Client, session: Session, team: dict[str, object]
+) -> None:
+    coordinator = team["coordinator"]
+    assert isinstance(coordinator, User)
+    secret = make_group(session, slug="hemlig-m", visibility=Visibility.SECRET)
+    make_membership(session, group=secret, user=make_user(session))
+    client = api_as(coordinator)
+    for slug, count in (("styr", 2), ("hemlig-m", 1)):
+        listed = client.get(f"/api/v1/groups/{slug}/members")
+        assert listed.status_code == 200, (slug, listed.text)
+        assert len(listed.json()["items"]) == count
+    # Who may neither read nor manage the group still gets a 404, as for its content.
+    official = team["official"]
+    assert isinstance(official, User)
+    assert api_as(official).get("/api/v1/groups/styr/members").status_code == 404
+    assert api_as(official).get("/api/v1/groups/hemlig-m/members").status_code == 404
