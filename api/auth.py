@@ -17,7 +17,7 @@ from jose import JWTError, jwt
 from domain import auth, policy
 from domain.actor import Actor, load_actor
 from domain.errors import Unauthenticated
-from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep, SideWritesDep
+from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep, SideWritesDep, identity_session
 from erfa.settings import Settings
 from models import utcnow
 
@@ -28,13 +28,15 @@ ACCESS_TOKEN_SECONDS = 15 * 60
 _REQUIRED = ("sub", "iss", "aud", "iat", "exp", "jti")
 
 
-def issue_access_token(settings: Settings, user_id: int) -> str:
+def issue_access_token(settings: Settings, user_id: int, *, valid_from: int = 0) -> str:
+    """An access token; `valid_from` is the official's `tokens_valid_from`, so that a token
+    issued in the same second as a revocation, after it, is not void."""
     now = int(utcnow().timestamp())
     claims = {
         "sub": str(user_id),
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "iat": now,
+        "iat": max(now, valid_from),
         "exp": now + ACCESS_TOKEN_SECONDS,
         "jti": uuid.uuid4().hex,
     }
@@ -42,8 +44,9 @@ def issue_access_token(settings: Settings, user_id: int) -> str:
     return token
 
 
-def verify_access_token(settings: Settings, token: str) -> int:
-    """The user id of a valid access token; `Unauthenticated` for anything else."""
+def verify_access_token(settings: Settings, token: str) -> tuple[int, int]:
+    """The user id and issue time (`iat`) of a valid access token; `Unauthenticated` for
+    anything else. Whether the official has revoked it since is `load_actor`'s question."""
     try:
         if jwt.get_unverified_header(token).get("alg") != ALGORITHM:
             raise Unauthenticated("The access token is not valid.")
@@ -55,8 +58,8 @@ def verify_access_token(settings: Settings, token: str) -> int:
             issuer=ISSUER,
             options={f"require_{claim}": True for claim in _REQUIRED},
         )
-        return int(claims["sub"])
-    except (JWTError, KeyError, ValueError, TypeError):
+        return int(claims["sub"]), int(claims["iat"])
+    except (JWTError, KeyError, ValueError, TypeError, OverflowError):
         raise Unauthenticated("The access token is not valid.") from None
 
 
@@ -68,16 +71,18 @@ def get_api_actor(
     if scheme.lower() != "bearer" or not credential.strip():
         raise Unauthenticated()
     credential = credential.strip()
-    if credential.startswith(auth.API_TOKEN_PREFIX):
-        token = auth.find_api_token(session, credential)
-        if token is None or token.id is None:
-            raise Unauthenticated("The API token is not valid.")
-        if auth.token_needs_touch(token):
-            token_id = token.id
-            side.add(lambda writer: auth.touch_api_token(writer, token_id))
-        actor = load_actor(session, token.user_id, scopes=auth.token_scopes(token))
-    else:
-        actor = load_actor(session, verify_access_token(settings, credential))
+    with identity_session(request, session) as reader:
+        if credential.startswith(auth.API_TOKEN_PREFIX):
+            token = auth.find_api_token(reader, credential)
+            if token is None or token.id is None:
+                raise Unauthenticated("The API token is not valid.")
+            if auth.token_needs_touch(token):
+                token_id = token.id
+                side.add(lambda writer: auth.touch_api_token(writer, token_id))
+            actor = load_actor(reader, token.user_id, scopes=auth.token_scopes(token))
+        else:
+            user_id, issued_at = verify_access_token(settings, credential)
+            actor = load_actor(reader, user_id, issued_at=issued_at)
     if not actor.signed_in:
         raise Unauthenticated("The account is not active.")
     if request.method not in SAFE_METHODS:

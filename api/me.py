@@ -10,9 +10,9 @@ from api.auth import ACCESS_TOKEN_SECONDS, ApiActor, issue_access_token
 from api.problems import problem_responses
 from api.schemas import ApiTokenIn, ApiTokenOut, ListOut, NewApiTokenOut, TokenOut, UserOut
 from domain import auth, users
-from domain.errors import Unauthenticated
+from domain.actor import tokens_valid_from
+from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, SettingsDep, client_ip
-from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
 
 router = APIRouter(tags=["me"])
 
@@ -27,17 +27,11 @@ def create_access_token(
     limiter: RateLimiterDep,
 ) -> TokenOut:
     """Exchange an official's email and password for a short-lived access token."""
-    attempt = limiter.attempt(
-        (SIGN_IN_PER_ACCOUNT, username.strip()), (SIGN_IN_PER_IP, client_ip(request))
-    )
-    with reader() as session:
-        user = auth.authenticate(session, email=username, password=password)
-    if user is None or user.id is None:
-        raise Unauthenticated("The email or the password is not right.")
-    limiter.take_back(attempt)  # only failures count
-    return TokenOut(
-        access_token=issue_access_token(settings, user.id), expires_in=ACCESS_TOKEN_SECONDS
-    )
+    with ratelimit.sign_in_attempt(limiter, username, client_ip(request)), reader() as session:
+        user = auth.sign_in_check(session, email=username, password=password)
+    assert user.id is not None
+    token = issue_access_token(settings, user.id, valid_from=tokens_valid_from(user))
+    return TokenOut(access_token=token, expires_in=ACCESS_TOKEN_SECONDS)
 
 
 @router.get("/me", responses=problem_responses(401))

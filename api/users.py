@@ -9,8 +9,8 @@ from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, UserIn, UserOut
 from domain import users
+from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
-from erfa.ratelimit import INVITATIONS_PER_SENDER
 
 router = APIRouter(tags=["users"])
 
@@ -30,7 +30,7 @@ def invite_user(
     data: UserIn, session: SessionDep, actor: ApiActor, limiter: RateLimiterDep
 ) -> UserOut:
     """Invite an official by email; they set their own password through the link."""
-    limiter.consume((INVITATIONS_PER_SENDER, str(actor.user_id)))
+    ratelimit.send_invitation(limiter, actor.user_id)
     user = users.invite_official(
         session,
         actor,

@@ -44,11 +44,19 @@ SYSTEM = Actor(user_id=0, name="system", is_coordinator=True, active=True)
 
 
 def load_actor(
-    session: Session, user_id: int, *, scopes: frozenset[Scope] = frozenset(Scope)
+    session: Session,
+    user_id: int,
+    *,
+    scopes: frozenset[Scope] = frozenset(Scope),
+    issued_at: int | None = None,
 ) -> Actor:
-    """The official with their memberships; ANONYMOUS when missing or not active."""
+    """The official with their memberships; ANONYMOUS when missing or not active, or when
+    the credential was issued (`issued_at`, Unix seconds, for access tokens) before the
+    official's credentials were last revoked."""
     user = session.get(User, user_id)
     if user is None or user.status is not UserStatus.ACTIVE:
+        return ANONYMOUS
+    if issued_at is not None and issued_at < tokens_valid_from(user):
         return ANONYMOUS
     rows = session.exec(
         select(Membership.group_id, Membership.role).where(Membership.user_id == user_id)
@@ -63,3 +71,14 @@ def load_actor(
         locale=user.locale.value,
         email=user.email,
     )
+
+
+def tokens_valid_from(user: User) -> int:
+    """The earliest `iat` (Unix seconds) an access token of this official may carry.
+
+    JWTs carry whole seconds, so a revocation voids every token issued in its second or
+    before; a token issued after it within that same second is dated to the next second
+    (`api.auth.issue_access_token`), so that it stays valid.
+    """
+    revoked = user.credentials_revoked_at
+    return int(revoked.timestamp()) + 1 if revoked is not None else 0

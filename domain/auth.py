@@ -35,6 +35,14 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
+def sign_in_check(session: Session, *, email: str, password: str) -> User:
+    """`authenticate`, raising Unauthenticated for wrong credentials (a failed attempt)."""
+    user = authenticate(session, email=email, password=password)
+    if user is None:
+        raise Unauthenticated("The email or the password is not right.")
+    return user
+
+
 def start_session(
     session: Session, user_id: int, *, user_agent: str = "", ip: str = ""
 ) -> tuple[WebSession, str]:
@@ -93,6 +101,36 @@ def end_all_sessions(session: Session, user_id: int) -> None:
         sa.update(WebSession)
         .where(col(WebSession.user_id) == user_id, col(WebSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
+    )
+
+
+def revoke_credentials(session: Session, user_id: int, *, api_tokens: bool) -> None:
+    """End every browser session of the official and void the access tokens (JWTs) issued
+    so far; with `api_tokens`, revoke their personal API tokens too.
+
+    The one way credentials end: a password reset ("my account was taken"), "sign out
+    everywhere" and a suspension take everything; a password change keeps API tokens.
+    """
+    now = utcnow()
+    end_all_sessions(session, user_id)
+    session.execute(
+        sa.update(User).where(col(User.id) == user_id).values(credentials_revoked_at=now)
+    )
+    if api_tokens:
+        session.execute(
+            sa.update(ApiToken)
+            .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def sign_out_everywhere(session: Session, actor: Actor) -> None:
+    """Every session, access token and personal API token of the actor ends."""
+    policy.require_write_access(actor)
+    assert actor.user_id is not None
+    revoke_credentials(session, actor.user_id, api_tokens=True)
+    audit.record(
+        session, actor, "user.sign_out_everywhere", target_type="user", target_id=actor.user_id
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -13,10 +14,9 @@ from sqlmodel import Session, col, select
 from domain import audit, auth, directory, groups, outbox, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
-from domain.passwords import check_new_password, hash_password
+from domain.passwords import NewPassword, check_new_password, hash_password, prepare_new_password
 from domain.secrets import digest, new_secret
 from models import (
-    ApiToken,
     Invitation,
     Locale,
     MemberRole,
@@ -218,9 +218,11 @@ def accept_invitation(
     The municipality is the one the invitation named: the invitee confirms it, and only
     a coordinator changes it.
     """
+    new_password = prepare_new_password(password)  # before the first statement: see NewPassword
+    name, title = _check_name(name, title)
     invitation, user = find_invitation(session, token)
-    user.name, user.title = _check_name(name, title)
-    check_new_password(password, email=user.email)
+    new_password.check_not_email(user.email)
+    user.name, user.title = name, title
     if not _spend(
         session,
         sa.update(Invitation)
@@ -228,7 +230,7 @@ def accept_invitation(
         .values(accepted_at=utcnow()),
     ):
         raise NotFound("invitation")
-    user.password_hash = hash_password(password)
+    user.password_hash = new_password.hash
     user.locale = locale
     user.status = UserStatus.ACTIVE
     user.updated_at = utcnow()
@@ -280,9 +282,11 @@ def find_password_reset(session: Session, token: str) -> tuple[PasswordReset, Us
 
 
 def reset_password(session: Session, *, token: str, password: str) -> User:
-    """Set a new password from a reset link; the link is spent and all sessions end."""
+    """Set a new password from a reset link ("my account was taken"): the link is spent,
+    and every session, access token and personal API token of the official ends."""
+    new_password = prepare_new_password(password)  # before the first statement: see NewPassword
     reset, user = find_password_reset(session, token)
-    check_new_password(password, email=user.email)
+    new_password.check_not_email(user.email)
     if not _spend(
         session,
         sa.update(PasswordReset)
@@ -290,17 +294,37 @@ def reset_password(session: Session, *, token: str, password: str) -> User:
         .values(used_at=utcnow()),
     ):
         raise NotFound("password reset link")
-    _set_password(session, user, password)
+    _set_password(session, user, new_password, api_tokens=True)
     return user
 
 
-def change_password(session: Session, actor: Actor, *, current: str, new: str) -> User:
-    """Change one's own password; every session, this one included, ends."""
-    user = _own_user(session, actor)
-    if auth.authenticate(session, email=user.email, password=current) is None:
+@dataclass(frozen=True)
+class PasswordConfirmed:
+    """Proof that the official typed their current password, from `confirm_password`."""
+
+    user_id: int
+
+
+def confirm_password(reader: Session, actor: Actor, *, current: str) -> PasswordConfirmed:
+    """Check the actor's current password. Run it on a read-only session before the write
+    transaction: the check takes a quarter of a second."""
+    policy.require_write_access(actor)
+    assert actor.user_id is not None
+    if auth.authenticate(reader, email=actor.email, password=current) is None:
         raise Invalid.field("current_password", "The current password is not right.")
-    check_new_password(new, email=user.email)
-    _set_password(session, user, new)
+    return PasswordConfirmed(actor.user_id)
+
+
+def change_password(
+    session: Session, actor: Actor, confirmed: PasswordConfirmed, *, new: str
+) -> User:
+    """Change one's own password: every session and access token ends (the caller starts a
+    new session for the browser in hand); personal API tokens stay, and the page says so."""
+    new_password = prepare_new_password(new, email=actor.email)
+    user = _own_user(session, actor)
+    if confirmed.user_id != user.id:
+        raise Invalid.field("current_password", "The current password is not right.")
+    _set_password(session, user, new_password, api_tokens=False)
     return user
 
 
@@ -310,11 +334,13 @@ def _spend(session: Session, claim: sa.Update) -> bool:
     return result.rowcount == 1
 
 
-def _set_password(session: Session, user: User, password: str) -> None:
+def _set_password(
+    session: Session, user: User, new_password: NewPassword, *, api_tokens: bool
+) -> None:
     assert user.id is not None
-    user.password_hash = hash_password(password)
+    user.password_hash = new_password.hash
     user.updated_at = utcnow()
-    auth.end_all_sessions(session, user.id)
+    auth.revoke_credentials(session, user.id, api_tokens=api_tokens)
     audit.record(session, _self(user), "user.password", target_type="user", target_id=user.id)
 
 
@@ -359,11 +385,7 @@ def set_suspended(session: Session, actor: Actor, *, user_id: int, suspended: bo
     now = utcnow()
     if suspended:
         user.status, user.suspended_at = UserStatus.SUSPENDED, now
-        auth.end_all_sessions(session, user_id)
-        for token in session.exec(
-            select(ApiToken).where(ApiToken.user_id == user_id, col(ApiToken.revoked_at).is_(None))
-        ).all():
-            token.revoked_at = now
+        auth.revoke_credentials(session, user_id, api_tokens=True)
     elif user.status is UserStatus.SUSPENDED:
         user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
         user.suspended_at = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Path, Request
@@ -71,6 +72,24 @@ class SideWrites:
 
 def get_side_writes(request: Request, background: BackgroundTasks) -> SideWrites:
     return SideWrites(request, background)
+
+
+@contextmanager
+def identity_session(request: Request, session: Session) -> Iterator[Session]:
+    """Where the caller is identified (session cookie, token, memberships).
+
+    Safe methods use the request's own read-only session. Unsafe ones read through a short
+    read-only session of their own, closed before the request's session runs a statement:
+    on SQLite the request's write transaction (and its lock) then begins only when the
+    service first touches the database, after it has checked, hashed and rendered its
+    input, never while the caller is being identified. One connection at a time.
+    """
+    if request.method in SAFE_METHODS:
+        yield session
+        return
+    factory: sessionmaker[Session] = request.app.state.read_session_factory
+    with factory() as reader:
+        yield reader
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:

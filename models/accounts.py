@@ -27,6 +27,9 @@ class User(SQLModel, table=True):
     updated_at: datetime | None = timestamp_field()
     last_login_at: datetime | None = timestamp_field()
     suspended_at: datetime | None = timestamp_field()
+    credentials_revoked_at: datetime | None = timestamp_field()
+    """Access tokens (JWTs) issued in or before this second are void: set by a password
+    reset or change, "sign out everywhere" and a suspension."""
 
     municipality: Municipality = Relationship(sa_relationship_kwargs={"lazy": "raise"})
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import redis
+from limits.storage import MemoryStorage
 
-from erfa.ratelimit import Limit, MemoryBackend, RateLimiter, RedisBackend
+from erfa import ratelimit
+from erfa.ratelimit import Limit, RateLimiter, TooManyRequests, create_rate_limiter
 
 REDIS_URL = os.environ.get("ERFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMIT = Limit("test", 3, 60)
+EXACT = Limit("test-exact", 1, 60, exact=True)
 
 
 def redis_or_skip() -> None:
@@ -25,41 +29,113 @@ def redis_or_skip() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(params=["memory", "redis"])
-def limiter(request: pytest.FixtureRequest) -> Iterator[RateLimiter]:
-    if request.param == "memory":
-        yield RateLimiter(MemoryBackend())
-        return
-    redis_or_skip()
-    namespace = f"erfa-test:{uuid.uuid4().hex}"
-    yield RateLimiter(RedisBackend(REDIS_URL), namespace=namespace)
+def _drop(prefix: str) -> None:
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{namespace}:*"):
+    for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
     client.close()
 
 
+@pytest.fixture(params=["memory", "redis"])
+def limiter(request: pytest.FixtureRequest) -> Iterator[RateLimiter]:
+    if request.param == "memory":
+        yield create_rate_limiter(None)
+        return
+    redis_or_skip()
+    prefix = f"erfa-test-{uuid.uuid4().hex}"
+    yield create_rate_limiter(REDIS_URL, key_prefix=prefix)
+    _drop(prefix)
+
+
 def test_a_limit_blocks_after_its_count_and_says_how_long(limiter: RateLimiter) -> None:
     for _ in range(3):
-        assert limiter.retry_after((LIMIT, "karin@nora.se")) is None
-        limiter.hit((LIMIT, "karin@nora.se"))
-    wait = limiter.retry_after((LIMIT, "karin@nora.se"))
-    assert wait is not None
-    assert 0 < wait <= 60
-    assert limiter.retry_after((LIMIT, "other@nora.se")) is None
+        limiter.consume((LIMIT, "karin@nora.se"))
+    with pytest.raises(TooManyRequests) as refused:
+        limiter.consume((LIMIT, "karin@nora.se"))
+    assert 0 < refused.value.retry_after <= 60
+    assert refused.value.headers == {"Retry-After": str(refused.value.retry_after)}
+    limiter.consume((LIMIT, "other@nora.se"))
 
 
 def test_subjects_are_case_insensitive(limiter: RateLimiter) -> None:
     for _ in range(3):
-        limiter.hit((LIMIT, "Karin@Nora.se"))
-    assert limiter.retry_after((LIMIT, "karin@nora.se")) is not None
+        limiter.record((LIMIT, "Karin@Nora.se"))
+    with pytest.raises(TooManyRequests):
+        limiter.refuse_if_exhausted((LIMIT, "karin@nora.se"))
+
+
+def test_an_exact_limit_allows_one_use_per_window_and_a_reset_gives_it_back(
+    limiter: RateLimiter,
+) -> None:
+    limiter.consume((EXACT, "7"))
+    with pytest.raises(TooManyRequests):
+        limiter.consume((EXACT, "7"))
+    limiter.reset((EXACT, "7"))
+    limiter.consume((EXACT, "7"))
+
+
+def test_sign_in_failures_count_and_a_success_clears_the_account(limiter: RateLimiter) -> None:
+    def fail(email: str, ip: str) -> None:
+        with pytest.raises(ValueError), ratelimit.sign_in_attempt(limiter, email, ip):
+            raise ValueError("wrong password")
+
+    for _ in range(9):
+        fail("karin@nora.se", "10.0.0.1")
+    with ratelimit.sign_in_attempt(limiter, "karin@nora.se", "10.0.0.1"):
+        pass  # the right password: the account's failures are forgotten
+    for _ in range(10):
+        fail("karin@nora.se", "10.0.0.2")
+    with (
+        pytest.raises(TooManyRequests),
+        ratelimit.sign_in_attempt(limiter, "karin@nora.se", "10.0.0.3"),
+    ):
+        pass  # refused before the password is checked, even the right one
 
 
 def test_two_processes_share_a_redis_limit() -> None:
     redis_or_skip()
-    namespace = f"erfa-test:{uuid.uuid4().hex}"
-    first = RateLimiter(RedisBackend(REDIS_URL), namespace=namespace)
-    second = RateLimiter(RedisBackend(REDIS_URL), namespace=namespace)
-    for limiter in (first, second, first):
-        limiter.hit((LIMIT, "10.0.0.1"))
-    assert second.retry_after((LIMIT, "10.0.0.1")) is not None
+    prefix = f"erfa-test-{uuid.uuid4().hex}"
+    first = create_rate_limiter(REDIS_URL, key_prefix=prefix)
+    second = create_rate_limiter(REDIS_URL, key_prefix=prefix)
+    try:
+        for limiter in (first, second, first):
+            limiter.consume((LIMIT, "10.0.0.1"))
+        with pytest.raises(TooManyRequests):
+            second.consume((LIMIT, "10.0.0.1"))
+    finally:
+        _drop(prefix)
+
+
+def _keys(limiter: RateLimiter) -> int:
+    storage = limiter.storage
+    assert isinstance(storage, MemoryStorage)
+    return len(storage.storage) + len([key for key, hits in storage.events.items() if hits])
+
+
+def test_a_flood_of_refused_sign_ins_keeps_the_store_bounded() -> None:
+    """100 000 made-up addresses from one IP address: after its 30 failures every attempt
+    is refused before anything is counted, so the store holds a few dozen keys."""
+    limiter = create_rate_limiter(None)
+    refused = 0
+    for n in range(100_000):
+        try:
+            with ratelimit.sign_in_attempt(limiter, f"guess{n}@nora.se", "203.0.113.9"):
+                raise LookupError("no such official")
+        except TooManyRequests:
+            refused += 1
+        except LookupError:
+            pass
+    assert refused == 100_000 - 30
+    assert _keys(limiter) <= 2 * 31  # two sliding-window counters per subject at most
+
+
+def test_the_keys_of_addresses_expire_with_their_window() -> None:
+    limiter = create_rate_limiter(None)
+    short = Limit("short", 2, 1)
+    for n in range(1000):
+        limiter.record((short, f"198.51.100.{n}"))
+    assert _keys(limiter) >= 1000
+    time.sleep(2.2)  # the counters live for two windows
+    limiter.record((short, "one more"))
+    time.sleep(0.1)  # the store drops expired keys just after a use
+    assert _keys(limiter) <= 2

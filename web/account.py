@@ -5,8 +5,7 @@ These are the only pages an anonymous visitor may see.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,19 +13,19 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from domain import auth, directory, signups, users
-from domain.errors import Invalid, NotFound
+from domain.errors import Invalid, NotFound, Unauthenticated
+from erfa import ratelimit
 from erfa.deps import RateLimiterDep, ReaderDep, SessionDep, client_ip
-from erfa.ratelimit import (
-    LINK_FAILURES_PER_IP,
-    MAIL_PER_ACCOUNT,
-    MAIL_PER_IP,
-    SIGN_IN_PER_ACCOUNT,
-    SIGN_IN_PER_IP,
-    RateLimiter,
-)
+from erfa.ratelimit import RateLimiter
 from models import Locale, User
 from web import csrf
-from web.deps import SESSION_COOKIE, SignedIn, WebActor
+from web.deps import (
+    SignedIn,
+    WebActor,
+    clear_session_cookie,
+    session_secret,
+    set_session_cookie,
+)
 from web.rendering import render, safe_next, see_other
 
 router = APIRouter()
@@ -34,22 +33,14 @@ router = APIRouter()
 
 def sign_in(request: Request, session: Session, user_id: int, target: str) -> Response:
     """Start a fresh session (never reuse one), end the browser's old one, set the cookies."""
-    if old := request.cookies.get(SESSION_COOKIE):
+    if old := session_secret(request):
         auth.end_session(session, old)
     _, secret = auth.start_session(
         session, user_id, user_agent=request.headers.get("User-Agent", ""), ip=client_ip(request)
     )
     response = see_other(request, safe_next(target))
     csrf.renew_cookie(request, response)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.is_https,
-        path="/",
-    )
+    set_session_cookie(request, response, secret)
     return response
 
 
@@ -70,38 +61,29 @@ def login(
     limiter: RateLimiterDep,
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    attempt = limiter.attempt(
-        (SIGN_IN_PER_ACCOUNT, email.strip()), (SIGN_IN_PER_IP, client_ip(request))
-    )
-    # The password check runs on a read-only session: on SQLite no write lock is held
-    # for the quarter of a second argon2 takes.
-    with reader() as lookup:
-        user = auth.authenticate(lookup, email=email, password=password)
-    if user is None or user.id is None:
+    try:
+        # The password check runs on a read-only session: on SQLite no write lock is held
+        # for the quarter of a second argon2 takes.
+        with ratelimit.sign_in_attempt(limiter, email, client_ip(request)), reader() as lookup:
+            user = auth.sign_in_check(lookup, email=email, password=password)
+    except Unauthenticated:
         context = {"next": safe_next(next), "email": email, "failed": True}
         return render(request, "account/login.html", context, status_code=401)
-    limiter.take_back(attempt)  # only failures count
+    assert user.id is not None
     return sign_in(request, session, user.id, next)
 
 
 @router.post("/logout", name="account:logout")
 def logout(request: Request, session: SessionDep, actor: SignedIn) -> Response:
-    auth.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    auth.end_session(session, session_secret(request))
     response = see_other(request, "/login")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(request, response)
     return response
 
 
-@contextmanager
-def link_guard(request: Request, limiter: RateLimiter) -> Iterator[None]:
+def link_guard(request: Request, limiter: RateLimiter) -> AbstractContextManager[None]:
     """Count unknown, spent or expired links per address; refuse after too many."""
-    check = (LINK_FAILURES_PER_IP, client_ip(request))
-    limiter.refuse_if_exhausted(check)
-    try:
-        yield
-    except NotFound:
-        limiter.hit(check)
-        raise
+    return ratelimit.link_attempt(limiter, client_ip(request), failures=(NotFound,))
 
 
 @router.get("/invitations/{token}", name="account:invitation", response_class=HTMLResponse)
@@ -166,8 +148,7 @@ def request_reset(
     limiter: RateLimiterDep,
 ) -> HTMLResponse:
     """The answer is the same whether or not the address belongs to an official."""
-    checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
-    limiter.consume(*checks)
+    ratelimit.send_mail(limiter, email, client_ip(request))
     users.request_password_reset(session, email=email)
     return render(request, "account/reset_request.html", {"sent": True})
 
@@ -214,8 +195,7 @@ def request_account(
     title: Annotated[str, Form(max_length=120)] = "",
 ) -> HTMLResponse:
     """The same answer whether or not the address already has an account."""
-    checks = ((MAIL_PER_ACCOUNT, email.strip()), (MAIL_PER_IP, client_ip(request)))
-    limiter.consume(*checks)
+    ratelimit.send_mail(limiter, email, client_ip(request))
     try:
         signups.request_account(session, email=email, name=name, title=title)
     except Invalid as exc:

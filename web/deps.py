@@ -4,29 +4,63 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
-from erfa.deps import SessionDep, SideWritesDep
+from erfa.deps import SessionDep, SideWritesDep, identity_session
+from erfa.settings import Settings
 from web.rendering import is_htmx
 
 SESSION_COOKIE = "erfa_session"
+SECURE_SESSION_COOKIE = "__Host-erfa_session"
+"""Over https the session cookie carries the __Host- prefix: Secure, path /, no Domain, so
+no subdomain or plain-http page can plant or overwrite it."""
+
+
+def session_cookie(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.is_https else SESSION_COOKIE
+
+
+def session_secret(request: Request) -> str:
+    """The secret of the browser's session cookie ("" without one)."""
+    return request.cookies.get(session_cookie(request.app.state.settings), "")
+
+
+def set_session_cookie(request: Request, response: Response, secret: str) -> None:
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        session_cookie(settings),
+        secret,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_https,
+        path="/",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    settings: Settings = request.app.state.settings
+    response.delete_cookie(
+        session_cookie(settings), path="/", secure=settings.is_https, httponly=True
+    )
 
 
 def get_web_actor(request: Request, session: SessionDep, side: SideWritesDep) -> Actor:
     """The official behind the session cookie, or ANONYMOUS."""
     actor = ANONYMOUS
-    secret = request.cookies.get(SESSION_COOKIE)
-    web_session = auth.find_session(session, secret) if secret else None
-    if web_session is not None and web_session.id is not None:
-        actor = load_actor(session, web_session.user_id)
-        if actor.signed_in and auth.needs_touch(web_session):
-            session_id = web_session.id
-            side.add(lambda writer: auth.touch_session(writer, session_id))
+    secret = session_secret(request)
+    with identity_session(request, session) as reader:
+        web_session = auth.find_session(reader, secret) if secret else None
+        if web_session is not None and web_session.id is not None:
+            actor = load_actor(reader, web_session.user_id)
+            if actor.signed_in and auth.needs_touch(web_session):
+                session_id = web_session.id
+                side.add(lambda writer: auth.touch_session(writer, session_id))
+        if actor.signed_in and not is_htmx(request):  # a fragment has no header to count in
+            request.state.unread_notifications = notifications.unread_count(reader, actor)
     request.state.actor = actor if actor.signed_in else None
-    if actor.signed_in and not is_htmx(request):  # a fragment has no header to count in
-        request.state.unread_notifications = notifications.unread_count(session, actor)
     return actor
 
 

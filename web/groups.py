@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain import directory, goals, groups, notifications, reading, threads, users
 from domain.errors import Conflict, Invalid
+from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
-from erfa.ratelimit import INVITATIONS_PER_SENDER
 from web.deps import SignedIn
 from web.rendering import render, see_other
 
@@ -105,7 +105,7 @@ def invite(
     name: Annotated[str, Form(max_length=120)],
     municipality: Annotated[str, Form(max_length=64)],
 ) -> Response:
-    limiter.consume((INVITATIONS_PER_SENDER, str(actor.user_id)))
+    ratelimit.send_invitation(limiter, actor.user_id)
     try:
         users.invite_official(
             session, actor, email=email, name=name, municipality=municipality, group=slug

@@ -11,17 +11,18 @@ from sqlmodel import Session
 from domain import auth, users
 from domain.actor import Actor
 from domain.errors import Invalid
-from erfa.deps import IdPath, RateLimiterDep, SessionDep, client_ip
-from erfa.ratelimit import SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_IP
+from erfa import ratelimit
+from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, client_ip
 from models import Locale, Scope
-from web.deps import SESSION_COOKIE, SignedIn
+from web.account import sign_in
+from web.deps import SignedIn, clear_session_cookie, session_secret
 from web.rendering import render, see_other
 
 router = APIRouter(prefix="/settings")
 
 
 def settings_page(request: Request, session: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
-    current = auth.find_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    current = auth.find_session(session, session_secret(request))
     return {
         "me": users.get_me(session, actor),
         "sessions": auth.list_sessions(session, actor),
@@ -62,31 +63,26 @@ def update_profile(
 def change_password(
     request: Request,
     session: SessionDep,
+    reader: ReaderDep,
     actor: SignedIn,
     current_password: Annotated[str, Form(max_length=1024)],
     new_password: Annotated[str, Form(max_length=1024)],
     limiter: RateLimiterDep,
 ) -> Response:
-    """A new password ends every session, this one too: sign in again with it.
-
-    Wrong current passwords count as failed sign-ins: a stolen session cookie must not
-    let anyone guess the password without limit.
-    """
-    attempt = limiter.attempt(
-        (SIGN_IN_PER_ACCOUNT, actor.email), (SIGN_IN_PER_IP, client_ip(request))
-    )
+    """A new password ends every other session and every access token; this browser goes
+    on in a new session. Wrong current passwords count as failed sign-ins: a stolen session
+    cookie must not let anyone guess the password without limit."""
     try:
-        users.change_password(session, actor, current=current_password, new=new_password)
+        attempt = ratelimit.sign_in_attempt(limiter, actor.email, client_ip(request))
+        with attempt, reader() as lookup:  # the argon2 check holds no write lock
+            confirmed = users.confirm_password(lookup, actor, current=current_password)
+        user = users.change_password(session, actor, confirmed, new=new_password)
     except Invalid as exc:
-        if not any(error.field == "current_password" for error in exc.errors):
-            limiter.take_back(attempt)
         session.rollback()
         page = settings_page(request, session, actor, errors=exc.errors)
         return render(request, "settings/index.html", page, status_code=422)
-    limiter.take_back(attempt)
-    response = see_other(request, "/login?reset=1")
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+    assert user.id is not None
+    return sign_in(request, session, user.id, "/settings?saved=password")
 
 
 @router.post("/sessions/{session_id}/revoke", name="settings:revoke_session")
@@ -99,10 +95,9 @@ def revoke_session(
 
 @router.post("/sessions/revoke-all", name="settings:revoke_all_sessions")
 def sign_out_everywhere(request: Request, session: SessionDep, actor: SignedIn) -> Response:
-    assert actor.user_id is not None
-    auth.end_all_sessions(session, actor.user_id)
+    auth.sign_out_everywhere(session, actor)
     response = see_other(request, "/login")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(request, response)
     return response
 
 
