@@ -100,7 +100,7 @@ def reply(
     return PostOut.from_view(threads.get_post(session, actor, post.id))
 
 
-@router.patch("/posts/{post_id}", responses=problem_responses(401, 403, 404, 409, 412))
+@router.patch("/posts/{post_id}", responses=problem_responses(401, 403, 404, 409, 412, 429))
 def edit_post(
     post_id: IdPath,
     data: PostPatch,
@@ -108,10 +108,13 @@ def edit_post(
     response: Response,
     session: SessionDep,
     actor: ApiActor,
+    pace: PostingPaceDep,
 ) -> PostOut:
-    threads.edit_post(
-        session, actor, post_id=post_id, body=data.body, expected_version=if_match_version(request)
-    )
+    expected = if_match_version(request)
+    with pace.post(actor.user_id):
+        threads.edit_post(
+            session, actor, post_id=post_id, body=data.body, expected_version=expected
+        )
     view = threads.get_post(session, actor, post_id)
     response.headers["ETag"] = etag_of(view.post.version)
     return PostOut.from_view(view)

@@ -14,6 +14,8 @@ from html import escape
 import nh3
 from markdown_it import MarkdownIt
 
+from domain.errors import Invalid
+
 RENDERER_VERSION = 1
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -61,6 +63,27 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener ugc",
     )
+
+
+MAX_HTML = 300_000
+"""Characters of HTML one text may render to. A large but ordinary table stays below it;
+a few hundred characters of header can make a table of 700 000 (markdown fills every row
+up to the header's width)."""
+
+
+def render_within_limit(source: str, *, field: str) -> str:
+    """`render_markdown`, refusing (Invalid on `field`, code "too-large") output over
+    `MAX_HTML`. Call it before the write transaction opens: it may take a second."""
+    html = render_markdown(source)
+    if len(html) > MAX_HTML:
+        raise Invalid.field(
+            field,
+            f"Formatted, the text would be {len(html) // 1000} kB of HTML, more than erfa "
+            f"keeps ({MAX_HTML // 1000} kB): a table with very many cells, for example. "
+            "Shorten it or split it.",
+            "too-large",
+        )
+    return html
 
 
 def highlight(text: str, matches: Callable[[str], bool], width: int = 160) -> str:

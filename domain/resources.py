@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from domain import directory, goals, policy, search, threads
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
-from domain.markup import RENDERER_VERSION, render_markdown
+from domain.markup import RENDERER_VERSION, render_within_limit
 from models import (
     CASE_SECTIONS,
     Adoption,
@@ -47,13 +47,15 @@ class ResourceView:
     goals: list[int] = field(default_factory=list)
 
 
-def _sections(values: dict[str, str]) -> dict[str, str]:
+def _sections(values: dict[str, str], names: Sequence[str] = CASE_SECTIONS) -> dict[str, str]:
+    """The case-template sections `names`, checked and rendered, as the columns that store
+    them. Called before the first statement: rendering never holds the write lock."""
     stored: dict[str, str] = {}
-    for name in CASE_SECTIONS:
+    for name in names:
         text = values.get(name, "").strip()
         if len(text) > MAX_SECTION:
             raise Invalid.field(name, f"A section is at most {MAX_SECTION} characters long.")
-        stored[name], stored[f"{name}_html"] = text, render_markdown(text)
+        stored[name], stored[f"{name}_html"] = text, render_within_limit(text, field=name)
     return stored
 
 
@@ -85,9 +87,10 @@ def share_resource(
     """Share a model, tool, process or research item in a group, with its discussion."""
     title, summary, link = _check(title, summary, link)
     stored = _sections(sections or {})
+    opening = threads.prepare_body(summary)
     home = directory.municipality_by_slug(session, municipality)
-    thread = threads.start_thread(
-        session, actor, slug=slug, title=title, body=summary, goal_ids=goal_ids
+    thread = threads.open_thread(
+        session, actor, slug=slug, title=title, body=opening, goal_ids=goal_ids
     )
     assert home.id is not None
     assert actor.user_id is not None
@@ -144,6 +147,9 @@ def update_resource(
     sections: dict[str, str] | None = None,
     goal_ids: Sequence[int] | None = None,
 ) -> Resource:
+    changed_sections = (
+        _sections(sections, [n for n in CASE_SECTIONS if n in sections]) if sections else {}
+    )
     resource, group = _readable(session, actor, resource_id)
     if not policy.can_edit_resource(actor, resource.author_id, group):
         raise Forbidden("Only who shared it, and the group's leads, edit a resource.")
@@ -157,10 +163,8 @@ def update_resource(
         link if link is not None else resource.link,
     )
     resource.title, resource.summary, resource.link = new_title, new_summary, new_link
-    if sections is not None:
-        current = {name: getattr(resource, name) for name in CASE_SECTIONS}
-        for name, value in _sections({**current, **sections}).items():
-            setattr(resource, name, value)
+    for name, value in changed_sections.items():
+        setattr(resource, name, value)
     if goal_ids is not None:
         assert resource.id is not None
         tags = goals.check(session, goal_ids)

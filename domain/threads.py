@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from domain import directory, goals, notifications, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
-from domain.markup import RENDERER_VERSION, render_markdown
+from domain.markup import RENDERER_VERSION, render_within_limit
 from models import Group, Municipality, Post, PostRevision, Thread, ThreadGoal, User, utcnow
 
 MAX_TITLE = 200
@@ -41,13 +41,31 @@ class ThreadView:
     goals: list[int] = field(default_factory=list)
 
 
-def _check_body(body: str) -> str:
+@dataclass(frozen=True)
+class Body:
+    """A post's text, checked and rendered."""
+
+    source: str
+    html: str
+
+
+def prepare_body(body: str) -> Body:
+    """Check and render a post's text. Services call it before their first statement, so
+    that rendering (up to a second for a large table) runs before the write transaction
+    opens and never holds SQLite's write lock."""
     body = body.strip()
     if not body:
         raise Invalid.field("body", "Write something first.", "empty")
     if len(body) > MAX_BODY:
         raise Invalid.field("body", f"A post is at most {MAX_BODY} characters long.", "too-long")
-    return body
+    return Body(body, render_within_limit(body, field="body"))
+
+
+def _check_title(title: str) -> str:
+    title = title.strip()
+    if not title or len(title) > MAX_TITLE:
+        raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
+    return title
 
 
 def _next_change(session: Session) -> int:
@@ -64,13 +82,25 @@ def start_thread(
     body: str,
     goal_ids: Sequence[int] = (),
 ) -> Thread:
+    return open_thread(
+        session, actor, slug=slug, title=title, body=prepare_body(body), goal_ids=goal_ids
+    )
+
+
+def open_thread(
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    title: str,
+    body: Body,
+    goal_ids: Sequence[int] = (),
+) -> Thread:
+    """`start_thread` with a body prepared beforehand (`prepare_body`)."""
+    title = _check_title(title)
     group = directory.group_by_slug(session, slug)
     group = policy.require_readable_content(actor, group)
     policy.require_poster(actor, group)
-    title = title.strip()
-    if not title or len(title) > MAX_TITLE:
-        raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
-    body = _check_body(body)
     tags = goals.check(session, goal_ids)
     assert group.id is not None
     assert actor.user_id is not None
@@ -107,6 +137,7 @@ def start_thread(
 def reply(
     session: Session, actor: Actor, *, thread_id: int, body: str, reply_to_id: int | None = None
 ) -> Post:
+    prepared = prepare_body(body)  # before the first statement: see prepare_body
     thread, group = _readable_thread(session, actor, thread_id)
     policy.require_poster(actor, group)
     if thread.locked:
@@ -115,7 +146,7 @@ def reply(
         target = session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
             raise Invalid.field("reply_to_id", "Reply to a post of this discussion.")
-    return _add_post(session, actor, thread, group, body=_check_body(body), reply_to_id=reply_to_id)
+    return _add_post(session, actor, thread, group, body=prepared, reply_to_id=reply_to_id)
 
 
 def _add_post(
@@ -124,7 +155,7 @@ def _add_post(
     thread: Thread,
     group: Group,
     *,
-    body: str,
+    body: Body,
     reply_to_id: int | None,
 ) -> Post:
     """The one way a post comes to be: counted, indexed, and announced to whom it concerns."""
@@ -148,8 +179,8 @@ def _add_post(
         author_id=actor.user_id,
         position=position,
         reply_to_id=reply_to_id,
-        body=body,
-        body_html=render_markdown(body),
+        body=body.source,
+        body_html=body.html,
         renderer_version=RENDERER_VERSION,
         change_seq=_next_change(session),
         created_at=now,
@@ -165,7 +196,7 @@ def _add_post(
         group_id=thread.group_id,
         thread_id=thread.id,
         title=thread.title,
-        body=body,
+        body=body.source,
     )
     notifications.on_post(
         session, actor, post=post, thread=thread, group=group, new_thread=position == 1
@@ -177,11 +208,11 @@ def edit_post(
     session: Session, actor: Actor, *, post_id: int, body: str, expected_version: int | None
 ) -> Post:
     """Edit one's own post; the previous text is kept as a revision."""
+    prepared = prepare_body(body)  # before the first statement: see prepare_body
     post, _, group = _readable_post(session, actor, post_id)
     policy.require_post_editor(actor, post, group)
     if expected_version is not None and expected_version != post.version:
         raise StaleVersion(f"The post is at version {post.version}, not {expected_version}.")
-    body = _check_body(body)
     old_body = post.body
     session.add(
         PostRevision(
@@ -189,7 +220,7 @@ def edit_post(
         )
     )
     now = utcnow()
-    post.body, post.body_html = body, render_markdown(body)
+    post.body, post.body_html = prepared.source, prepared.html
     post.version += 1
     post.edited_at = post.updated_at = now
     post.change_seq = _next_change(session)
@@ -203,7 +234,7 @@ def edit_post(
         group_id=group.id or 0,
         thread_id=post.thread_id,
         title=thread.title,
-        body=body,
+        body=prepared.source,
     )
     notifications.on_edit(session, actor, post=post, old_body=old_body, thread=thread, group=group)
     return post

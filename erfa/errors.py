@@ -122,6 +122,28 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     return problem(422, code="invalid", title="Invalid input", detail=detail, errors=[])
 
 
+BUSY_RETRY_AFTER_S = 2
+
+
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """The database did not answer in time: a lock held too long ("database is locked" on
+    SQLite), a deadlock or a lost connection. Nothing was saved (the transaction rolled
+    back); the caller may send the same request again shortly."""
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+    if not _is_api(request):
+        response = render_error(request, 503, "")
+        response.headers.update(headers)
+        return response
+    return problem(
+        503,
+        code="busy",
+        title="Busy",
+        detail="The database is busy; nothing was saved. Send the request again shortly.",
+        headers=headers,
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if not _is_api(request):
@@ -136,5 +158,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sa.exc.DataError, _data_error)
+    app.add_exception_handler(sa.exc.OperationalError, _database_busy)
     app.add_exception_handler(OverflowError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)

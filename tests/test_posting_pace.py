@@ -93,3 +93,36 @@ def test_the_reply_form_explains_the_wait_in_place_and_keeps_the_text(
     assert shared.status_code == 429
     assert "Du skriver snabbare än erfa tillåter" in shared.text
     assert 'value="Verktyg"' in shared.text
+
+
+def test_an_edit_obeys_the_pace_through_both_doors(
+    api_as: Client,
+    browser_as: Client,
+    session: Session,
+    thread: Thread,
+    paced: Callable[[float], None],
+) -> None:
+    author = make_user(session)
+    post = make_post(session, thread=thread, author=author, body="Först")
+    api = api_as(author)
+    assert api.patch(f"/api/v1/posts/{post.id}", json={"body": "Ändrat"}).status_code == 200
+    again = api.patch(f"/api/v1/posts/{post.id}", json={"body": "Ändrat igen"})
+    assert again.status_code == 429
+    assert "Retry-After" in again.headers
+    page = browser_as(author).post(
+        f"/p/{post.id}/edit", data={"body": "Ändrat i webben", "version": "2"}
+    )
+    assert page.status_code == 429
+    assert "Du skriver snabbare än erfa tillåter" in page.text
+    assert "Ändrat i webben" in page.text
+
+
+def test_many_refused_posts_by_several_officials_never_break_the_limiter(
+    api_as: Client, session: Session, thread: Thread, paced: Callable[[float], None]
+) -> None:
+    """A refused post is taken back from the pace; 1 100 of them, alternating between two
+    officials, once made the in-process limiter index an emptied counter (a 500)."""
+    clients = [api_as(make_user(session)), api_as(make_user(session))]
+    url = f"/api/v1/threads/{thread.id}/posts"
+    statuses = {clients[n % 2].post(url, json={"body": " "}).status_code for n in range(1100)}
+    assert statuses == {422}

@@ -193,18 +193,30 @@ def edit(
     actor: SignedIn,
     body: Annotated[str, Form(max_length=250_000)],
     version: Annotated[int, Form(ge=1, le=2**31)],
+    pace: PostingPaceDep,
 ) -> Response:
     try:
-        threads.edit_post(session, actor, post_id=post_id, body=body, expected_version=version)
-    except (Invalid, StaleVersion) as exc:
+        with pace.post(actor.user_id):
+            threads.edit_post(session, actor, post_id=post_id, body=body, expected_version=version)
+    except (Invalid, StaleVersion, TooManyRequests) as exc:
         session.rollback()
+        shown, status, headers = (
+            refusal(exc) if not isinstance(exc, StaleVersion) else ({"errors": []}, 422, {})
+        )
         context = {
+            **shown,
             "item": threads.post_for_editing(session, actor, post_id),
             "draft": body,
-            "errors": getattr(exc, "errors", []),
             "stale": isinstance(exc, StaleVersion),
         }
-        return render(request, "threads/edit.html", context, block="edit_form", status_code=422)
+        return render(
+            request,
+            "threads/edit.html",
+            context,
+            block="edit_form",
+            status_code=status,
+            headers=headers,
+        )
     return post_in_place(request, session, actor, post_id)
 
 
