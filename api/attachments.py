@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 
 from api.auth import ApiActor
 from api.problems import problem_responses
 from domain import attachments
+from erfa.bodies import read_upload
 from erfa.deps import IdPath, SessionDep, SettingsDep
 from erfa.files import attachment_response
 
 router = APIRouter(tags=["resources"])
 CHUNK = 1024 * 1024
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
 
 
 class AttachmentOut(BaseModel):
@@ -31,14 +48,21 @@ def read_chunks(upload: UploadFile) -> Iterator[bytes]:
         yield chunk
 
 
+async def _upload(request: Request, actor: ApiActor) -> AsyncIterator[UploadFile]:
+    """The file, parsed once the caller is known: nobody unknown gets a body parsed."""
+    async with read_upload(request) as upload:
+        yield upload
+
+
 @router.post(
     "/resources/{resource_id}/attachments",
     status_code=201,
     responses=problem_responses(401, 403, 404, 413, 415),
+    openapi_extra=UPLOAD_BODY,
 )
 def upload(
     resource_id: IdPath,
-    file: UploadFile,
+    file: Annotated[UploadFile, Depends(_upload)],
     request: Request,
     session: SessionDep,
     actor: ApiActor,
@@ -55,13 +79,13 @@ def upload(
         max_bytes=settings.max_upload_mb * 1024 * 1024,
     )
     assert attachment.id is not None
-    url = str(request.url_for("download_attachment", attachment_id=attachment.id))
+    path = request.app.url_path_for("download_attachment", attachment_id=attachment.id)
     return AttachmentOut(
         id=attachment.id,
         filename=attachment.filename,
         content_type=attachment.content_type,
         size=attachment.size,
-        url=url,
+        url=settings.base_url.rstrip("/") + path,  # never from the request's Host header
     )
 
 

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 import api
 import web
 from erfa import db
+from erfa.bodies import BodyLimitMiddleware
 from erfa.errors import install_error_handlers
 from erfa.ratelimit import create_rate_limiter
 from erfa.security import SecurityHeadersMiddleware
@@ -47,6 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
 
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body=settings.max_body_kb * 1024,
+        max_upload=settings.max_upload_mb * 1024 * 1024,
+    )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
     app.include_router(assets.router)  # before the mount: /static/vendor/ is its own
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     upload_dir: Path | None = None
     max_upload_mb: int = Field(default=20, ge=1, le=2048)
+    max_body_kb: int = Field(default=1024, ge=16, le=1024 * 1024)
+    """Request bodies other than uploads (forms, JSON), refused with 413 above it."""
     min_post_interval_s: float = Field(default=3, ge=0)
 
     @field_validator("database_url")

@@ -66,14 +66,20 @@ def renew_cookie(request: Request, response: Response) -> None:
 
 
 async def verify(request: Request) -> None:
-    """Router dependency: an unsafe request without the right token is refused with 403."""
+    """Router dependency: an unsafe request without the right token is refused with 403.
+
+    The token comes from the header, or the form field of a small urlencoded form. A
+    multipart body (a file upload) is never parsed for it: its form carries the token in
+    its action's query string, so that a forged upload is refused before its file is read.
+    """
     if request.method in SAFE_METHODS:
         return
     cookie = request.cookies.get(cookie_name(request.app.state.settings))
     sent = request.headers.get(HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    content_type = request.headers.get("content-type", "")
+    if sent is None and content_type.startswith("multipart/form-data"):
+        sent = request.query_params.get(FIELD)
+    elif sent is None and content_type.startswith("application/x-www-form-urlencoded"):
         value = (await request.form()).get(FIELD)
         sent = value if isinstance(value, str) else None
     expected = token_for(request.app.state.settings, cookie) if cookie else None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from domain import attachments, directory, goals, groups, resources
 from domain.errors import Invalid, TooLarge, UnsupportedMedia
+from erfa.bodies import read_upload
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SettingsDep
 from erfa.files import attachment_response
 from erfa.ratelimit import TooManyRequests
@@ -171,11 +174,18 @@ def adopt(
     return see_other(request, f"/r/{resource_id}?notice=adopted#adoptions")
 
 
+async def _upload(request: Request, actor: SignedIn) -> AsyncIterator[UploadFile]:
+    """The file, parsed once the official is known (CSRF is checked before, from the query
+    string: see web/csrf.py)."""
+    async with read_upload(request) as upload:
+        yield upload
+
+
 @router.post("/r/{resource_id}/attachments", name="resources:upload")
 def upload(
     request: Request,
     resource_id: IdPath,
-    file: UploadFile,
+    file: Annotated[UploadFile, Depends(_upload)],
     session: SessionDep,
     actor: SignedIn,
     settings: SettingsDep,
