@@ -45,7 +45,7 @@ def get_group(
     slug: str, request: Request, response: Response, session: SessionDep, actor: ApiActor
 ) -> GroupOut | Response:
     view = groups.get_group(session, actor, slug)
-    etag = etag_of(view.group.version)
+    etag = etag_of(view.version)
     if cached := not_modified(request, etag):
         return cached
     response.headers["ETag"] = etag
@@ -85,8 +85,9 @@ def update_group(
         visibility=data.visibility,
         expected_version=if_match_version(request),
     )
-    response.headers["ETag"] = etag_of(group.version)
-    return GroupOut.from_view(groups.get_group(session, actor, group.slug, administering=True))
+    view = groups.get_group(session, actor, group.slug, administering=True)
+    response.headers["ETag"] = etag_of(view.version)
+    return GroupOut.from_view(view)
 
 
 @router.post(

@@ -57,6 +57,8 @@ class GroupView:
     role: MemberRole | None = None
     can_join: bool = False
     join_pending: bool = False
+    version: int = 0
+    """`shown_version`: the group's ETag for this actor."""
     can_manage: bool = False
     can_post: bool = False
     can_leave: bool = False
@@ -75,6 +77,19 @@ class GroupView:
     def join_needs_approval(self) -> bool:
         """Joining sends the leads a request (a closed group) instead of joining at once."""
         return self.group.visibility is Visibility.CLOSED
+
+
+PROFILE_CHANGED = {
+    "version": col(Group.version) + 1,
+    "profile_version": col(Group.profile_version) + 1,
+}
+"""The values of an UPDATE that changes what everyone who sees the group sees."""
+
+
+def shown_version(actor: Actor, group: Group) -> int:
+    """The version of the group as the actor sees it (its ETag): readers see its activity,
+    outsiders of a closed group only its profile, so only that may move their ETag."""
+    return group.version if policy.can_read_group_content(actor, group) else group.profile_version
 
 
 def by_focus_area(views: list[GroupView]) -> list[tuple[str, list[GroupView]]]:
@@ -125,6 +140,7 @@ def _view(actor: Actor, group: Group, leads: list[LeadView], pending: bool) -> G
         role=role,
         can_join=policy.can_join(actor, group) and not pending,
         join_pending=pending,
+        version=shown_version(actor, group),
         can_manage=policy.can_manage_members(actor, group),
         can_post=policy.can_post(actor, group),
         can_leave=role is not None
@@ -222,9 +238,7 @@ def set_member(
         if membership.role is MemberRole.LEAD:
             policy.require_lead_appointer(actor)
         # The leads are part of the group's representation: a new ETag.
-        session.execute(
-            sa.update(Group).where(col(Group.id) == group.id).values(version=col(Group.version) + 1)
-        )
+        session.execute(sa.update(Group).where(col(Group.id) == group.id).values(**PROFILE_CHANGED))
     membership.role = role
     session.flush()
     audit.record(
@@ -259,8 +273,9 @@ def update_group(
 ) -> Group:
     policy.require_administrator(actor)
     group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
-    if expected_version is not None and expected_version != group.version:
-        raise StaleVersion(f"The group is at version {group.version}, not {expected_version}.")
+    shown = shown_version(actor, group)
+    if expected_version is not None and expected_version != shown:
+        raise StaleVersion(f"The group is at version {shown}, not {expected_version}.")
     if name is not None:
         if not name.strip() or len(name.strip()) > 120:
             raise Invalid.field("name", "A group needs a name of 1–120 characters.")
@@ -272,6 +287,7 @@ def update_group(
     if visibility is not None:
         group.visibility = visibility
     group.version += 1
+    group.profile_version += 1
     group.updated_at = utcnow()
     session.flush()
     audit.record(
@@ -399,7 +415,7 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
     session.execute(
         sa.update(Group)
         .where(col(Group.id) == group.id)
-        .values(member_count=col(Group.member_count) - 1, version=col(Group.version) + 1)
+        .values(member_count=col(Group.member_count) - 1, **PROFILE_CHANGED)
     )
     audit.record(
         session,
@@ -474,7 +490,7 @@ def _add_membership(session: Session, group: Group, user_id: int, role: MemberRo
     session.execute(
         sa.update(Group)
         .where(col(Group.id) == group.id)
-        .values(member_count=col(Group.member_count) + 1, version=col(Group.version) + 1)
+        .values(member_count=col(Group.member_count) + 1, **PROFILE_CHANGED)
     )
     session.flush()
     return membership

@@ -30,6 +30,11 @@ class Group(SQLModel, table=True):
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     version: int = Field(default=1, nullable=False)
+    """Raised by every change of what the group's readers see, its activity included."""
+    profile_version: int = Field(default=1, nullable=False)
+    """Raised only by changes of what outsiders see too (name, description, visibility,
+    focus, leads, member count): the ETag of a closed group for them does not move with
+    its members' activity."""
 
     __table_args__ = (sa.CheckConstraint("slug <> ''", name="slug_not_empty"),)
 

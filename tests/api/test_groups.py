@@ -176,3 +176,40 @@ def test_municipalities_page_with_cursors_and_refuse_a_bad_limit(client: TestCli
     groups_cursor = client.get("/api/v1/groups?limit=1").json()["next_cursor"]
     if groups_cursor:  # a cursor of another list is not a cursor of this one
         assert client.get(f"/api/v1/municipalities?cursor={groups_cursor}").status_code == 422
+
+
+def test_a_closed_groups_etag_moves_for_outsiders_only_with_what_they_see(
+    api_as: Callable[[User], TestClient], session: Session
+) -> None:
+    group = make_group(session, slug="tyst", visibility=Visibility.CLOSED)
+    member = make_user(session)
+    make_membership(session, group=group, user=member)
+    coordinator = make_user(session, is_coordinator=True)
+    outsider, inside, admin = api_as(make_user(session)), api_as(member), api_as(coordinator)
+
+    def etags() -> tuple[str, str]:
+        return (
+            outsider.get("/api/v1/groups/tyst").headers["ETag"],
+            inside.get("/api/v1/groups/tyst").headers["ETag"],
+        )
+
+    before = etags()
+    started = inside.post("/api/v1/groups/tyst/threads", json={"title": "Internt", "body": "Hej"})
+    assert started.status_code == 201
+    after_post = etags()
+    assert after_post[0] == before[0], "an outsider's ETag moved with the members' activity"
+    assert after_post[1] != before[1], "a member's ETag must show the new discussion"
+    cached = outsider.get("/api/v1/groups/tyst", headers={"If-None-Match": before[0]})
+    assert cached.status_code == 304
+
+    # A coordinator outside the group edits it with the ETag they were shown.
+    shown = admin.get("/api/v1/groups/tyst").headers["ETag"]
+    renamed = admin.patch(
+        "/api/v1/groups/tyst", json={"name": "Tyst grupp"}, headers={"If-Match": shown}
+    )
+    assert renamed.status_code == 200, renamed.text
+    stale = admin.patch("/api/v1/groups/tyst", json={"name": "Igen"}, headers={"If-Match": shown})
+    assert stale.status_code == 412
+    after_rename = etags()
+    assert after_rename[0] != after_post[0]
+    assert after_rename[1] != after_post[1]

@@ -20,9 +20,13 @@ def counts(engine: sa.Engine) -> dict[str, int]:
         }
 
 
+SCHEMA_OF_THE_ROWS = "c931b18a41d4"
+"""The revision whose tables the raw rows below fit; later columns need not concern them."""
+
+
 def test_rebuilding_a_parent_table_keeps_its_children(tmp_path: Path) -> None:
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'batch.db'}")
-    db.upgrade(engine)
+    db.upgrade(engine, SCHEMA_OF_THE_ROWS)
     with engine.begin() as connection:
         connection.execute(
             sa.text(
