@@ -124,20 +124,31 @@ def delete_resource(resource_id: IdPath, session: SessionDep, actor: ApiActor) -
 @router.post(
     "/resources/{resource_id}/adoptions",
     status_code=201,
-    responses=problem_responses(401, 403, 404),
+    responses={**problem_responses(401, 403, 404, 429), 200: {"model": AdoptionOut}},
 )
 def record_adoption(
-    resource_id: IdPath, data: AdoptionIn, session: SessionDep, actor: ApiActor
+    resource_id: IdPath,
+    data: AdoptionIn,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+    pace: PostingPaceDep,
 ) -> AdoptionOut:
-    adoption = resources.record_adoption(
-        session,
-        actor,
-        resource_id=resource_id,
-        municipality=data.municipality,
-        summary=data.summary,
-        outcome=data.outcome,
-        adopted_on=data.adopted_on,
-    )
+    """Record that a municipality (by default the caller's own) tried the resource: 201.
+    A municipality that reported before gets its new report added to its adoption: 200."""
+    with pace.post(actor.user_id):
+        recorded = resources.record_adoption(
+            session,
+            actor,
+            resource_id=resource_id,
+            municipality=data.municipality,
+            summary=data.summary,
+            outcome=data.outcome,
+            adopted_on=data.adopted_on,
+        )
+    if not recorded.created:
+        response.status_code = 200
     view = resources.get_resource(session, actor, resource_id)
+    adoption = recorded.adoption
     name = next(n for a, n in view.adoptions if a.id == adoption.id)
     return AdoptionOut.from_model(adoption, name)

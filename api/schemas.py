@@ -374,7 +374,8 @@ class ResourcePatch(BaseModel):
 
 
 class AdoptionIn(BaseModel):
-    municipality: str = Field(max_length=64)
+    municipality: str | None = Field(default=None, max_length=64)
+    """The municipality's slug; the caller's own when left out."""
     summary: str = Field(max_length=2000)
     outcome: str = Field(default="", max_length=500)
     adopted_on: date | None = None

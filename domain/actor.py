@@ -20,6 +20,8 @@ class Actor:
     """What the credential allows: a read-only API token narrows an official to reading."""
     locale: str | None = None
     email: str = ""
+    municipality_id: int | None = None
+    """The official's own municipality: what forms preselect and reports default to."""
 
     @property
     def signed_in(self) -> bool:
@@ -70,6 +72,7 @@ def load_actor(
         scopes=scopes,
         locale=user.locale.value,
         email=user.email,
+        municipality_id=user.municipality_id,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import directory, goals, policy, search, threads
+from domain import directory, goals, policy, search, threads, upsert
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -189,19 +189,31 @@ def delete_resource(session: Session, actor: Actor, *, resource_id: int) -> None
     search.unindex(session, kind="resource", ref_id=resource_id)
 
 
+MAX_ADOPTION_SUMMARY = 10_000
+"""All reports of one municipality about one resource together."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    adoption: Adoption
+    created: bool
+    """False when the municipality had reported trying it before: the report was added."""
+
+
 def record_adoption(
     session: Session,
     actor: Actor,
     *,
     resource_id: int,
-    municipality: str,
     summary: str,
-    outcome: str,
+    outcome: str = "",
+    municipality: str | None = None,
     adopted_on: date | None = None,
-) -> Adoption:
-    """ "Vi har provat detta": a municipality records that it applied the resource."""
-    resource, group = _readable(session, actor, resource_id)
-    policy.require_poster(actor, group)
+) -> Recorded:
+    """ "Vi har provat detta": a municipality records that it applied the resource, by
+    default the official's own. One adoption per resource and municipality: a later report
+    adds its text to the first (the count orders the library, so it counts municipalities,
+    not reports); the latest outcome stands, the earliest date stays."""
     summary, outcome = summary.strip(), outcome.strip()
     if not summary or len(summary) > 2000:
         raise Invalid.field("summary", "Tell briefly how you applied it (at most 2000 characters).")
@@ -209,25 +221,67 @@ def record_adoption(
         raise Invalid.field("outcome", "The outcome is at most 500 characters long.")
     if adopted_on is not None and adopted_on > utcnow().date():
         raise Invalid.field("adopted_on", "The date cannot lie in the future.")
-    home = directory.municipality_by_slug(session, municipality)
-    assert home.id is not None
-    adoption = Adoption(
-        resource_id=resource_id,
-        municipality_id=home.id,
-        recorded_by_id=actor.user_id,
-        adopted_on=adopted_on,
-        summary=summary,
-        outcome=outcome,
-    )
-    session.add(adoption)
-    session.execute(
-        sa.update(Resource)
-        .where(col(Resource.id) == resource_id)
-        .values(adoption_count=col(Resource.adoption_count) + 1)
-    )
+    resource, group = _readable(session, actor, resource_id)
+    policy.require_poster(actor, group)
+    home_id = _reporting_municipality(session, actor, municipality)
+    inserted = session.execute(
+        upsert.insert(session, Adoption)
+        .values(
+            resource_id=resource_id,
+            municipality_id=home_id,
+            recorded_by_id=actor.user_id,
+            adopted_on=adopted_on,
+            summary=summary,
+            outcome=outcome,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["resource_id", "municipality_id"])
+        .returning(col(Adoption.id))
+    ).scalar_one_or_none()
+    if inserted is not None:
+        session.execute(
+            sa.update(Resource)
+            .where(col(Resource.id) == resource_id)
+            .values(adoption_count=col(Resource.adoption_count) + 1)
+        )
+    adoption = session.exec(
+        select(Adoption).where(
+            Adoption.resource_id == resource_id, Adoption.municipality_id == home_id
+        )
+    ).one()
+    if inserted is None:
+        _add_report(adoption, summary=summary, outcome=outcome, adopted_on=adopted_on)
     session.flush()
     session.refresh(resource)
-    return adoption
+    return Recorded(adoption, created=inserted is not None)
+
+
+def _reporting_municipality(session: Session, actor: Actor, slug: str | None) -> int:
+    if slug is None or not slug.strip():
+        if actor.municipality_id is None:
+            raise Invalid.field("municipality", "Name the municipality that tried it.")
+        return actor.municipality_id
+    home = directory.municipality_by_slug(session, slug)
+    assert home.id is not None
+    return home.id
+
+
+def _add_report(adoption: Adoption, *, summary: str, outcome: str, adopted_on: date | None) -> None:
+    if summary not in adoption.summary.split("\n\n"):
+        combined = f"{adoption.summary}\n\n{summary}"
+        if len(combined) > MAX_ADOPTION_SUMMARY:
+            raise Invalid.field(
+                "summary",
+                "Your municipality's reports about this are long enough already "
+                f"(at most {MAX_ADOPTION_SUMMARY} characters together).",
+                "too-long",
+            )
+        adoption.summary = combined
+    if outcome:
+        adoption.outcome = outcome
+    if adopted_on is not None and (adoption.adopted_on is None or adopted_on < adoption.adopted_on):
+        adoption.adopted_on = adopted_on
+    adoption.updated_at = utcnow()
 
 
 def get_resource(session: Session, actor: Actor, resource_id: int) -> ResourceView:

@@ -100,5 +100,9 @@ class Adoption(SQLModel, table=True):
     )
     adopted_on: date | None = Field(default=None)
     summary: str = text_field()
+    """How the municipality applied it; later reports are added as further paragraphs."""
     outcome: str = Field(default="", max_length=500)
     created_at: datetime = created_at_field()
+    updated_at: datetime | None = timestamp_field()
+
+    __table_args__ = (sa.UniqueConstraint("resource_id", "municipality_id"),)

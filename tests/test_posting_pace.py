@@ -126,3 +126,19 @@ def test_many_refused_posts_by_several_officials_never_break_the_limiter(
     url = f"/api/v1/threads/{thread.id}/posts"
     statuses = {clients[n % 2].post(url, json={"body": " "}).status_code for n in range(1100)}
     assert statuses == {422}
+
+
+def test_reporting_a_reuse_obeys_the_pace(
+    api_as: Client, session: Session, thread: Thread, paced: Callable[[float], None]
+) -> None:
+    author = make_user(session)
+    group_member = api_as(author)
+    shared = group_member.post(
+        "/api/v1/groups/takt/resources",
+        json={"title": "Verktyg", "summary": "Kort", "kind": "tool", "municipality": "nora"},
+    )
+    assert shared.status_code == 201
+    reporter = api_as(make_user(session))
+    url = f"/api/v1/resources/{shared.json()['id']}/adoptions"
+    assert reporter.post(url, json={"summary": "Vi provade."}).status_code == 201
+    assert reporter.post(url, json={"summary": "Igen."}).status_code == 429

@@ -145,32 +145,38 @@ def adopt(
     resource_id: IdPath,
     session: SessionDep,
     actor: SignedIn,
-    municipality: Annotated[str, Form(max_length=64)],
+    pace: PostingPaceDep,
     summary: Annotated[str, Form(max_length=5000)],
+    municipality: Annotated[str | None, Form(max_length=64)] = None,
     outcome: Annotated[str, Form(max_length=1000)] = "",
     adopted_on: Annotated[date | None, Form()] = None,
 ) -> Response:
     try:
-        resources.record_adoption(
-            session,
-            actor,
-            resource_id=resource_id,
-            municipality=municipality,
-            summary=summary,
-            outcome=outcome,
-            adopted_on=adopted_on,
-        )
-    except Invalid as exc:
+        with pace.post(actor.user_id):
+            resources.record_adoption(
+                session,
+                actor,
+                resource_id=resource_id,
+                municipality=municipality,
+                summary=summary,
+                outcome=outcome,
+                adopted_on=adopted_on,
+            )
+    except (Invalid, TooManyRequests) as exc:
         session.rollback()
+        shown, status, headers = refusal(exc)
         view = resources.get_resource(session, actor, resource_id)
         context = {
+            **shown,
             "view": view,
             "sections": CASE_SECTIONS,
-            "errors": exc.errors,
             "municipalities": directory.list_municipalities(session),
             "notice": None,
+            "adoption": {"municipality": municipality, "summary": summary, "outcome": outcome},
         }
-        return render(request, "resources/detail.html", context, status_code=422)
+        return render(
+            request, "resources/detail.html", context, status_code=status, headers=headers
+        )
     return see_other(request, f"/r/{resource_id}?notice=adopted#adoptions")
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models import User, Visibility
-from tests.factories import make_group, make_membership, make_user
+from tests.factories import make_group, make_membership, make_user, municipality
 
 Client = Callable[[User], TestClient]
 
@@ -121,3 +121,39 @@ def test_resources_of_a_closed_group_are_invisible_to_outsiders(
     assert (
         outsider.post(f"/api/v1/resources/{created['id']}/adoptions", json=adopt).status_code == 404
     )
+
+
+def test_a_municipality_adopts_once_and_later_reports_add_to_it(
+    api_as: Client, member: User, session: Session
+) -> None:
+    created = api_as(member).post("/api/v1/groups/ungdom-r/resources", json=MODEL).json()
+    url = f"/api/v1/resources/{created['id']}/adoptions"
+    reporter = api_as(make_user(session, municipality_id=municipality(session, "nora").id))
+    first = reporter.post(url, json={"summary": "Vi provade 2019.", "outcome": "Bra"})
+    assert first.status_code == 201, first.text
+    assert first.json()["municipality"] == "Nora"  # the reporter's own, by default
+    counts = [
+        reporter.post(url, json={"summary": f"Rapport {n}.", "outcome": "Ännu bättre"}).status_code
+        for n in range(20)
+    ]
+    assert counts == [200] * 20
+    resource = reporter.get(f"/api/v1/resources/{created['id']}").json()
+    assert resource["adoption_count"] == 1
+    [adoption] = resource["adoptions"]
+    assert adoption["summary"].startswith("Vi provade 2019.\n\nRapport 0.")
+    assert "Rapport 19." in adoption["summary"]
+    assert adoption["outcome"] == "Ännu bättre"
+    other = reporter.post(url, json={"municipality": "storfors", "summary": "Också vi."})
+    assert other.status_code == 201
+    assert reporter.get(f"/api/v1/resources/{created['id']}").json()["adoption_count"] == 2
+
+
+def test_the_adoption_form_starts_at_the_officials_own_municipality(
+    api_as: Client, browser_as: Client, member: User, session: Session
+) -> None:
+    created = api_as(member).post("/api/v1/groups/ungdom-r/resources", json=MODEL).json()
+    official = make_user(session, municipality_id=municipality(session, "fagersta").id)
+    page = browser_as(official).get(f"/r/{created['id']}")
+    assert page.status_code == 200
+    form = page.text[page.text.index('id="adopt-municipality"') :]
+    assert '<option value="fagersta" selected>' in form[: form.index("</select>")]
