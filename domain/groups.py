@@ -60,6 +60,7 @@ class GroupView:
     version: int = 0
     """`shown_version`: the group's ETag for this actor."""
     can_manage: bool = False
+    can_list_members: bool = False
     can_post: bool = False
     can_leave: bool = False
 
@@ -142,6 +143,7 @@ def _view(actor: Actor, group: Group, leads: list[LeadView], pending: bool) -> G
         join_pending=pending,
         version=shown_version(actor, group),
         can_manage=policy.can_manage_members(actor, group),
+        can_list_members=policy.can_list_members(actor, group),
         can_post=policy.can_post(actor, group),
         can_leave=role is not None
         and you is not None

@@ -75,8 +75,9 @@ def can_delete_post(actor: Actor, post: Post, group: Group) -> bool:
 
 
 def can_see_post(actor: Actor, post: Post, group: Group) -> bool:
-    """Whether a post shows up at all (its place, its author, a tombstone): for readers of
-    the group, except that a hidden post shows only to its author and the moderators."""
+    """Whether a post's own pages (its permalink, history, edit form) show it: for readers
+    of the group, except that a hidden post shows only to its author and the moderators.
+    In its discussion, everyone else sees a placeholder where it was."""
     if not can_read_group_content(actor, group):
         return False
     return post.hidden_at is None or post.author_id == actor.user_id or can_moderate(actor, group)

@@ -27,7 +27,7 @@ def detail(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     view = groups.get_group(session, actor, slug)
-    members = groups.list_members(session, actor, slug=slug) if view.can_read else []
+    members = groups.list_members(session, actor, slug=slug) if view.can_list_members else []
     discussions = (
         threads.list_threads(
             session,

@@ -63,3 +63,17 @@ def test_cards_say_how_to_join_and_who_leads(browser_as: Browser, session: Sessi
     assert "Du leder gruppen" in home
     assert "Gå med i gruppen" in home
     assert "Be om att gå med" in home
+
+
+def test_a_coordinator_sees_and_manages_the_members_of_a_closed_group_from_its_page(
+    browser_as: Callable[[User], TestClient], session: Session
+) -> None:
+    group = make_group(session, slug="sluten-k", visibility=Visibility.CLOSED)
+    member = make_user(session, name="Sara Svensson")
+    make_membership(session, group=group, user=member)
+    page = browser_as(make_user(session, is_coordinator=True)).get("/g/sluten-k")
+    assert page.status_code == 200
+    assert "Sara Svensson" in page.text
+    assert f"/g/sluten-k/members/{member.id}/remove" in page.text
+    outsider = browser_as(make_user(session)).get("/g/sluten-k")
+    assert "Sara Svensson" not in outsider.text
