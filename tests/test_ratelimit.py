@@ -12,7 +12,13 @@ import redis
 from limits.storage import MemoryStorage
 
 from erfa import ratelimit
-from erfa.ratelimit import Limit, RateLimiter, TooManyRequests, create_rate_limiter
+from erfa.ratelimit import (
+    Limit,
+    LimiterUnavailable,
+    RateLimiter,
+    TooManyRequests,
+    create_rate_limiter,
+)
 
 REDIS_URL = os.environ.get("ERFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LIMIT = Limit("test", 3, 60)
@@ -143,3 +149,11 @@ def test_the_keys_of_addresses_expire_with_their_window() -> None:
     limiter.record((short, "one more"))
     time.sleep(0.1)  # the store drops expired keys just after a use
     assert _keys(limiter) <= 2
+
+
+def test_a_limiter_whose_redis_does_not_answer_fails_closed_with_503() -> None:
+    limiter = create_rate_limiter("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with pytest.raises(LimiterUnavailable) as refused:
+        limiter.consume((LIMIT, "karin@nora.se"))
+    assert refused.value.status_code == 503
+    assert refused.value.headers == {"Retry-After": "5"}
