@@ -11,6 +11,7 @@ import threading
 import time
 import typing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,7 +267,11 @@ def test_a_body_that_stalls_is_cut_off_with_408(
         "server": ("t", 80),
         "state": {},
     }
-    asyncio.run(asyncio.wait_for(app(scope, stalling, collect), timeout=10))
+    # A thread of its own: a browser test may have left this thread's event loop running.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(
+            asyncio.run, asyncio.wait_for(app(scope, stalling, collect), timeout=10)
+        ).result()
     assert messages[0]["type"] == "http.response.start"
     assert messages[0]["status"] == 408
 
