@@ -73,11 +73,14 @@ def upgrade() -> None:
     with op.batch_alter_table("adoption", schema=None) as batch_op:
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_unique_constraint(
-            batch_op.f("uq_adoption_resource_id_municipality_id"), ["resource_id", "municipality_id"]
+            batch_op.f("uq_adoption_resource_id_municipality_id"),
+            ["resource_id", "municipality_id"],
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("adoption", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_adoption_resource_id_municipality_id"), type_="unique")
+        batch_op.drop_constraint(
+            batch_op.f("uq_adoption_resource_id_municipality_id"), type_="unique"
+        )
         batch_op.drop_column("updated_at")
