@@ -119,6 +119,7 @@ class PersonOut(BaseModel):
 class UserOut(BaseModel):
     id: int
     email: str
+    handle: str
     name: str
     title: str
     municipality: str
@@ -133,6 +134,7 @@ class UserOut(BaseModel):
         return cls(
             id=user.id,
             email=user.email,
+            handle=user.handle,
             name=user.name,
             title=user.title,
             municipality=user.municipality.slug,

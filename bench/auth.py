@@ -54,6 +54,7 @@ def main() -> None:
         with db.session_scope(factory) as session:
             user = User(
                 email="bench@avesta.se",
+                handle="bench",
                 name="Bench",
                 municipality_id=1,
                 password_hash=hash_password("a long bench password"),

@@ -2,10 +2,11 @@
 
 Officials follow a discussion by starting it, replying in it, or choosing to; they follow
 a group by choosing to. A post tells, once each: the officials it mentions
-(`@karin.lund@nora.se`), the author of the post it replies to, the followers of its
+by handle (`@karin.lund`), the author of the post it replies to, the followers of its
 discussion, and for a new discussion the followers of its group. Nobody is told about
 their own post, and only officials who may read the group are told at all: the policy's
-`group_readers_clause` decides, as it does for autocomplete.
+`group_readers_clause` decides, as it does for the suggestions of whom to mention, which
+never show an email address.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from domain import directory, policy, upsert
+from domain import directory, handles, policy, upsert
 from domain.actor import Actor
 from domain.errors import NotFound
 from models import (
@@ -33,7 +34,12 @@ from models import (
     utcnow,
 )
 
-MENTION = re.compile(r"(?<![\w.@/])@([\w.%+-]+@[\w-]+(?:\.[\w-]+)+)")
+MENTION = re.compile(r"(?<![\w.@/+-])@([a-zA-Z0-9][a-zA-Z0-9.-]*)(?![\w.@-])")
+"""`@handle`, not inside a word or address (`karin@nora.se` mentions nobody) nor followed by
+more of one (`@karin.lund@nora.se`, the old form, mentions nobody either). The character
+class takes in a sentence's closing `.` or `-`, which `mentioned_handles` drops; the
+lookahead refuses a shorter match inside a longer run. ASCII classes without IGNORECASE,
+which would let `[a-z]` match the Kelvin sign."""
 MAX_MENTIONS = 20
 SUGGESTIONS = 8
 MIN_QUERY = 2
@@ -48,12 +54,14 @@ class NotificationView:
     position: int | None
 
 
-def mentioned_emails(body: str) -> list[str]:
-    """The addresses a post mentions, outside quoted lines, at most `MAX_MENTIONS`."""
+def mentioned_handles(body: str) -> list[str]:
+    """The handles a post mentions, outside quoted lines, at most `MAX_MENTIONS`."""
     text = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith(">"))
     seen: dict[str, None] = {}
     for match in MENTION.finditer(text):
-        seen.setdefault(match.group(1).rstrip(".").lower(), None)
+        handle = match.group(1).rstrip(".-").lower()
+        if handles.MIN_LENGTH <= len(handle) <= handles.MAX_LENGTH:
+            seen.setdefault(handle, None)
     return list(seen)[:MAX_MENTIONS]
 
 
@@ -76,7 +84,7 @@ def on_post(
         replied_to = session.get(Post, post.reply_to_id)
         if replied_to is not None:
             kinds[replied_to.author_id] = NotificationKind.REPLY
-    kinds.update(_mentioned(session, mentioned_emails(post.body)))
+    kinds.update(_mentioned(session, mentioned_handles(post.body)))
     _tell(session, actor, kinds, post=post, thread=thread, group=group)
 
 
@@ -85,9 +93,9 @@ def on_edit(
 ) -> None:
     """An edit tells only the officials it newly mentions, and none twice about one post
     (taking a mention out and putting it back does not tell again)."""
-    before = set(mentioned_emails(old_body))
+    before = set(mentioned_handles(old_body))
     added = _mentioned(
-        session, [email for email in mentioned_emails(post.body) if email not in before]
+        session, [handle for handle in mentioned_handles(post.body) if handle not in before]
     )
     if added:
         told = session.exec(
@@ -100,10 +108,10 @@ def on_edit(
     _tell(session, actor, added, post=post, thread=thread, group=group)
 
 
-def _mentioned(session: Session, emails: list[str]) -> dict[int, NotificationKind]:
-    if not emails:
+def _mentioned(session: Session, mentioned: list[str]) -> dict[int, NotificationKind]:
+    if not mentioned:
         return {}
-    found = session.exec(select(User.id).where(sa.func.lower(User.email).in_(emails))).all()
+    found = session.exec(select(User.id).where(col(User.handle).in_(mentioned))).all()
     return {user_id: NotificationKind.MENTION for user_id in found if user_id is not None}
 
 
@@ -144,29 +152,38 @@ def _tell(
     )
 
 
-def suggest_mentions(
-    session: Session, actor: Actor, slug: str, query: str
-) -> list[tuple[User, str]]:
-    """Officials who may read the group whose name or address starts like `query`, for an
-    actor who may read it too."""
+@dataclass(frozen=True)
+class MentionView:
+    """An official one may mention, as suggestions show them: no email address."""
+
+    name: str
+    title: str
+    municipality: str
+    handle: str
+
+
+def suggest_mentions(session: Session, actor: Actor, slug: str, query: str) -> list[MentionView]:
+    """Officials who may read the group whose handle, name or a word of their name starts
+    like `query`, for an actor who may read it too. Only the columns a suggestion shows are
+    read, so an address cannot slip into one."""
     group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
     query = query.strip().lstrip("@").lower()
     if len(query) < MIN_QUERY:
         return []
     pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     words = sa.or_(
+        col(User.handle).like(pattern, escape="\\"),
         sa.func.lower(User.name).like(pattern, escape="\\"),
         sa.func.lower(User.name).like("% " + pattern, escape="\\"),
-        sa.func.lower(User.email).like(pattern, escape="\\"),
     )
     rows = session.exec(
-        select(User, col(Municipality.name))
+        select(col(User.name), col(User.title), col(Municipality.name), col(User.handle))
         .join(Municipality, col(Municipality.id) == User.municipality_id)
         .where(words, policy.group_readers_clause(group))
         .order_by(col(User.name), col(User.id))
         .limit(SUGGESTIONS)
     ).all()
-    return [(user, municipality) for user, municipality in rows]
+    return [MentionView(*row) for row in rows]
 
 
 def follow_group(session: Session, actor: Actor, slug: str, *, on: bool = True) -> None:

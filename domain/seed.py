@@ -319,6 +319,7 @@ def seed_synthetic(
         [
             {
                 "email": f"bench-{tag}-{n}@avesta.se",
+                "handle": f"bench-{tag}-{n}",
                 "name": f"Official {n}",
                 "title": "Utvecklare",
                 "municipality_id": municipality_ids[n % len(municipality_ids)],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from domain import audit, auth, directory, groups, outbox, policy
+from domain import audit, auth, directory, groups, handles, outbox, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
 from domain.passwords import NewPassword, check_new_password, hash_password, prepare_new_password
@@ -103,6 +103,7 @@ def _new_user(
     assert home.id is not None
     user = User(
         email=email,
+        handle=handles.free_handle(session, handles.handle_from_name(name)),
         name=name,
         title=title,
         municipality_id=home.id,
@@ -353,8 +354,10 @@ def update_profile(
     title: str | None = None,
     locale: Locale | None = None,
     municipality: str | None = None,
+    handle: str | None = None,
 ) -> User:
-    """Officials edit their own name, title and language; the municipality is a coordinator's."""
+    """Officials edit their own name, title, handle and language; the municipality is a
+    coordinator's. A handle another official holds is Invalid with code `taken`."""
     policy.require_signed_in(actor)
     user = session.get(User, user_id)
     if user is None or (user.id != actor.user_id and not policy.can_administer(actor)):
@@ -369,6 +372,8 @@ def update_profile(
     )
     if locale is not None:
         user.locale = locale
+    if handle is not None:
+        handles.change_handle(session, user, handle)
     user.updated_at = utcnow()
     session.flush()
     return user

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import UTCDateTime, created_at_field, enum_field, timestamp_field
@@ -13,9 +14,13 @@ class User(SQLModel, table=True):
     """A named official. Emails are stored lower-cased; uniqueness is on that form."""
 
     __tablename__ = "user_account"
+    __table_args__ = (sa.CheckConstraint("length(handle) >= 2", name="handle_min_length"),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
+    handle: str = Field(max_length=30, unique=True)
+    """What others @mention: ASCII `a`–`z`, `0`–`9`, `.`, `-`, 2–30 characters (the rules
+    and why ASCII: `domain/handles.py`). Unlike the email, anyone in a group may see it."""
     name: str = Field(max_length=120)
     title: str = Field(default="", max_length=120)
     municipality_id: int = Field(foreign_key="municipality.id", ondelete="RESTRICT", index=True)

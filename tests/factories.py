@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from domain.handles import free_handle, handle_from_name
 from domain.markup import render_markdown
 from domain.passwords import hash_password
 from models import (
@@ -54,6 +55,7 @@ def make_user(session: Session, **overrides: Any) -> User:
         "status": UserStatus.ACTIVE,
     }
     values.update(overrides)
+    values.setdefault("handle", free_handle(session, handle_from_name(values["name"])))
     user = User(**values)
     session.add(user)
     session.flush()

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain import notifications, threads
-from erfa.deps import IdPath, SessionDep
+from erfa import ratelimit
+from erfa.deps import IdPath, RateLimiterDep, SessionDep
+from erfa.ratelimit import TooManyRequests
 from web.deps import SignedIn
 from web.rendering import render, see_other
 from web.threads import thread_url
@@ -82,14 +84,26 @@ def mention_suggestions(
     slug: str,
     session: SessionDep,
     actor: SignedIn,
+    limiter: RateLimiterDep,
     q: Annotated[str, Query(max_length=100)] = "",
     target: Annotated[str, Query(max_length=40, pattern=r"^[a-z][a-z0-9-]*$")] = "reply-body",
 ) -> HTMLResponse:
-    """Officials who may read the group and could be mentioned: name, title, municipality."""
-    context = {
-        "suggestions": notifications.suggest_mentions(session, actor, slug, q),
-        "q": q,
-        "target": target,
-        "slug": slug,
-    }
+    """Officials who may read the group and could be mentioned: name, title, municipality
+    and handle. Limited per official (`SUGGESTIONS_PER_OFFICIAL`), so that nobody walks the
+    directory two letters at a time."""
+    context: dict[str, object] = {"q": q, "target": target, "slug": slug, "retry_after": None}
+    try:
+        ratelimit.suggest(limiter, actor.user_id)
+    except TooManyRequests as exc:
+        context.update(suggestions=[], retry_after=exc.retry_after)
+        headers = {"Retry-After": str(exc.retry_after)}
+        return render(
+            request,
+            "notifications/mentions.html",
+            context,
+            block="suggestions",
+            status_code=429,
+            headers=headers,
+        )
+    context["suggestions"] = notifications.suggest_mentions(session, actor, slug, q)
     return render(request, "notifications/mentions.html", context, block="suggestions")

@@ -46,15 +46,22 @@ def update_profile(
     name: Annotated[str, Form(max_length=120)],
     locale: Annotated[Locale, Form()],
     title: Annotated[str, Form(max_length=120)] = "",
+    handle: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     assert actor.user_id is not None
     try:
         users.update_profile(
-            session, actor, user_id=actor.user_id, name=name, title=title, locale=locale
+            session,
+            actor,
+            user_id=actor.user_id,
+            name=name,
+            title=title,
+            locale=locale,
+            handle=handle,
         )
     except Invalid as exc:
         session.rollback()
-        page = settings_page(request, session, actor, errors=exc.errors)
+        page = settings_page(request, session, actor, errors=exc.errors, handle_draft=handle)
         return render(request, "settings/index.html", page, status_code=422)
     return see_other(request, "/settings?saved=profile")
 
