@@ -6,6 +6,9 @@ from fastapi import Request, Response
 
 from domain.errors import Invalid
 
+MAX_VERSION_DIGITS = 18
+"""Versions are database integers; longer digit strings are not ETags erfa issued."""
+
 
 def etag_of(version: int) -> str:
     return f'"{version}"'
@@ -28,6 +31,7 @@ def if_match_version(request: Request) -> int | None:
     if header is None or header.strip() == "*":
         return None
     value = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_VERSION_DIGITS):
         raise Invalid.field("If-Match", 'If-Match carries an ETag such as "3".')
     return int(value)

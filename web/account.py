@@ -104,10 +104,15 @@ def accept_invitation(
     password: Annotated[str, Form(max_length=1024)],
     locale: Annotated[Locale, Form()],
     limiter: RateLimiterDep,
+    reader: ReaderDep,
     title: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     try:
         with link_guard(request, limiter):
+            # A made-up link is refused before the new password is hashed; the service
+            # hashes before its write transaction and checks the link again inside it.
+            with reader() as lookup:
+                users.find_invitation(lookup, token)
             user = users.accept_invitation(
                 session,
                 token=token,
@@ -169,9 +174,12 @@ def reset_password(
     password: Annotated[str, Form(max_length=1024)],
     session: SessionDep,
     limiter: RateLimiterDep,
+    reader: ReaderDep,
 ) -> Response:
     try:
         with link_guard(request, limiter):
+            with reader() as lookup:  # a made-up link costs no password hash
+                users.find_password_reset(lookup, token)
             users.reset_password(session, token=token, password=password)
     except Invalid as exc:
         session.rollback()

@@ -83,5 +83,6 @@ async def verify(request: Request) -> None:
         value = (await request.form()).get(FIELD)
         sent = value if isinstance(value, str) else None
     expected = token_for(request.app.state.settings, cookie) if cookie else None
-    if not sent or not expected or not hmac.compare_digest(sent, expected):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a 500 for a forged token).
+    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HTTPException(status_code=403, detail="csrf")

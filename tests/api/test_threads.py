@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models import MemberRole, User, Visibility
-from tests.factories import make_group, make_membership, make_user
+from tests.factories import make_group, make_membership, make_post, make_thread, make_user
 
 Client = Callable[[User], TestClient]
 
@@ -114,3 +114,21 @@ def test_closed_group_threads_are_not_found_for_outsiders(api_as: Client, sessio
     assert (
         outsider.post(f"/api/v1/threads/{thread_id}/posts", json={"body": "x"}).status_code == 404
     )
+
+
+@pytest.mark.parametrize("etag", ['"' + "9" * 5000 + '"', '"-1"', '"1e3"', '"0x10"'])
+def test_an_if_match_that_is_not_an_etag_erfa_issued_is_a_422(
+    api_as: Client, session: Session, etag: str
+) -> None:
+    group = make_group(session, slug="etagg")
+    author = make_user(session)
+    make_membership(session, group=group, user=author)
+    thread = make_thread(session, group=group, author=author)
+    post = make_post(session, thread=thread, author=author)
+    answer = api_as(author).patch(
+        f"/api/v1/posts/{post.id}",
+        json={"body": "Nytt"},
+        headers={"If-Match": etag},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "If-Match"

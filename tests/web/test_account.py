@@ -370,3 +370,12 @@ def test_guessing_the_current_password_counts_as_failed_sign_ins(
         "/settings/password", data={"current_password": PASSWORD, "new_password": "x" * 20}
     )
     assert blocked.status_code == 429
+
+
+def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_500(
+    visitor: TestClient,
+) -> None:
+    form_token(visitor)  # the browser holds a CSRF cookie
+    answer = visitor.post("/login", data={"email": "a@b.se", "password": "x", "csrf_token": "été"})
+    assert answer.status_code == 403
+    assert "Ladda om sidan" in answer.text or "formuläret" in answer.text
