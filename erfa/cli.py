@@ -38,7 +38,6 @@ app.add_typer(group_app, name="group")
 app.add_typer(seed_app, name="seed")
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
-MAX_REQUEST_HEAD = 32 * 1024
 LIMIT_CONCURRENCY = 256
 
 
@@ -136,12 +135,11 @@ def serve(
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        # Slow or idle clients cannot hold connections: an idle keep-alive connection is
-        # closed after 5 s, request heads are bounded, and a worker takes at most
-        # LIMIT_CONCURRENCY connections at once (503 beyond). Bodies that stall are cut off
-        # by erfa.bodies; a proxy in front should time out slow request heads (README).
+        # Idle clients cannot hold connections: an idle keep-alive connection is closed
+        # after 5 s, and a worker takes at most LIMIT_CONCURRENCY connections at once (503
+        # beyond). Bodies that stall are cut off by erfa.bodies. uvicorn bounds neither the
+        # size nor the pace of a request head: the proxy in front does (README).
         timeout_keep_alive=5,
-        h11_max_incomplete_event_size=MAX_REQUEST_HEAD,
         limit_concurrency=LIMIT_CONCURRENCY,
         timeout_graceful_shutdown=30,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -99,7 +100,26 @@ def test_serve_demo_seeds_once_prints_logins_and_keeps_data(
 
     with serving(env, "--demo") as (base, printed):
         again = api_groups(base, email, password)
+        idle_closed = idle_connection_closed(base)
     second = [line for line in printed if LOGIN_LINE.match(line)]
+    assert idle_closed, "an idle keep-alive connection stayed open"
 
     assert again == groups  # no re-seeding: same groups, same counts
     assert second == first  # the logins of this installation, shown again
+
+
+def _connect(base: str) -> socket.socket:
+    host, port = base.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=15)
+
+
+def idle_connection_closed(base: str) -> bool:
+    """Whether a keep-alive connection left idle after an answer is closed within 10 s."""
+    with _connect(base) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.recv(4096)
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            if sock.recv(4096) == b"":
+                return True
+    return False

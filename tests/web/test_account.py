@@ -379,3 +379,22 @@ def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_500(
     answer = visitor.post("/login", data={"email": "a@b.se", "password": "x", "csrf_token": "été"})
     assert answer.status_code == 403
     assert "Ladda om sidan" in answer.text or "formuläret" in answer.text
+
+
+def test_over_https_the_session_cookie_carries_the_host_prefix(
+    app: FastAPI, session: Session
+) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"base_url": "https://erfa.test"})
+    user = make_user(session)
+    browser = TestClient(app, base_url="https://erfa.test", follow_redirects=False)
+    answer = post_login(browser, user.email)
+    assert answer.status_code == 303
+    cookie = next(line for line in answer.headers.get_list("set-cookie") if "erfa_session=" in line)
+    assert cookie.startswith("__Host-erfa_session=")
+    assert "Secure" in cookie
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
+    assert browser.get("/settings").status_code == 200
+    out = browser.post("/logout", data={"csrf_token": form_token(browser, "/settings")})
+    assert "__Host-erfa_session=" in out.headers["set-cookie"]
+    assert browser.get("/settings").status_code == 303
