@@ -20,6 +20,7 @@ import traceback
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,9 @@ class Sweep:
             ) as raw:
                 return await raw.request(method, url, content=content, headers=_raw(headers))
 
-        return anyio.run(request)
+        # A thread of its own: a browser test may have left this thread's event loop running.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(anyio.run, request).result()
 
     def send(
         self,
