@@ -122,6 +122,22 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     return problem(422, code="invalid", title="Invalid input", detail=detail, errors=[])
 
 
+async def _collision(request: Request, exc: Exception) -> Response:
+    """A unique constraint that a concurrent request won (two officials given the same
+    handle at the same moment): nothing was saved, and the same request may succeed when
+    sent again. Services check uniqueness first; this is the race between check and write."""
+    log.warning("constraint collision on %s %s: %s", request.method, request.url.path, exc)
+    if not _is_api(request):
+        return render_error(request, 409, "")
+    return problem(
+        409,
+        code="conflict",
+        title="Conflict",
+        detail="The change collided with another made at the same moment; nothing was saved. "
+        "Send it again.",
+    )
+
+
 BUSY_RETRY_AFTER_S = 2
 
 
@@ -159,5 +175,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sa.exc.DataError, _data_error)
     app.add_exception_handler(sa.exc.OperationalError, _database_busy)
+    app.add_exception_handler(sa.exc.IntegrityError, _collision)
     app.add_exception_handler(OverflowError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)

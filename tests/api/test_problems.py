@@ -1,6 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from domain import handles
+from models import User
+from tests.factories import make_user
 
 PROBLEM = "application/problem+json"
 
@@ -42,3 +50,19 @@ def test_the_openapi_document_describes_problem_responses(client: TestClient) ->
     responses = spec["paths"]["/api/v1/groups/{slug}"]["get"]["responses"]
     assert PROBLEM in responses["404"]["content"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_unique_collision_from_a_race_is_a_409_problem_not_a_500(
+    api_as: Callable[[User], TestClient], session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two officials with the same name created at the same moment: the check for a free
+    handle passes for both, and the database refuses the second."""
+    taken = make_user(session, name="Karin Lund", handle="karin.lund")
+    monkeypatch.setattr(handles, "free_handle", lambda _session, _base: taken.handle)
+    answer = api_as(make_user(session, is_coordinator=True)).post(
+        "/api/v1/users",
+        json={"email": "karin.lund@nora.se", "name": "Karin Lund", "municipality": "nora"},
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "Send it again" in answer.json()["detail"]
