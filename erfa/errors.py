@@ -128,7 +128,7 @@ async def _collision(request: Request, exc: Exception) -> Response:
     sent again. Services check uniqueness first; this is the race between check and write."""
     log.warning("constraint collision on %s %s: %s", request.method, request.url.path, exc)
     if not _is_api(request):
-        return render_error(request, 409, "")
+        return render_error(request, 409, "collision")
     return problem(
         409,
         code="conflict",

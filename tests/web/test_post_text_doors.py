@@ -153,3 +153,14 @@ def test_who_may_read_a_posts_text(
     actor = load_actor(session, who.id)
     assert policy.can_read_post_text(actor, post, group) is may_read
     assert policy.can_edit_post(actor, post, group) is (state == "live" and role == "author")
+
+
+def test_the_authors_edit_form_of_a_deleted_post_says_why_it_is_gone(
+    browser_as: Browser, session: Session, post: Post, author: User
+) -> None:
+    post.deleted_at = utcnow()
+    session.flush()
+    page = browser_as(author).get(f"/p/{post.id}/edit")
+    assert page.status_code == 409
+    assert "inlägget kan ha tagits bort" in page.text
+    assert "samma ögonblick" not in page.text
