@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from models import MemberRole, Membership, Scope, User, UserStatus
+from models import Locale, MemberRole, Membership, Scope, User, UserStatus
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def load_actor(
         active=True,
         roles={group_id: MemberRole(role) for group_id, role in rows},
         scopes=scopes,
-        locale=user.locale.value,
+        locale=Locale(user.locale).value,
         email=user.email,
         municipality_id=user.municipality_id,
     )

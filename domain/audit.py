@@ -1,13 +1,23 @@
-"""The audit log: every act of a lead or coordinator leaves one row."""
+"""The audit log: every act of a lead or coordinator leaves exactly one row.
+
+Rows are only ever inserted (`record`); reading, filtering and exporting them is
+`domain/audit_log.py`. An entry says who acted, on what (`target_type`, `target_id`), in
+which group, why (`reason`), and what changed: `before` and `after` hold the changed fields
+only (`changed`), null for a creation (`before`) or a removal (`after`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session
 
 from domain.actor import Actor
 from models import AuditEntry
+
+MAX_REASON = 500
+"""A moderation or administration reason is at most this many characters."""
 
 
 def record(
@@ -19,16 +29,28 @@ def record(
     target_id: int | None,
     group_id: int | None = None,
     reason: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
     **detail: Any,
-) -> None:
-    session.add(
-        AuditEntry(
-            actor_id=actor.user_id or None,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            group_id=group_id,
-            reason=reason,
-            detail=detail,
-        )
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.user_id or None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        group_id=group_id,
+        reason=reason,
+        detail=detail,
+        before=dict(before) if before is not None else None,
+        after=dict(after) if after is not None else None,
     )
+    session.add(entry)
+    return entry
+
+
+def changed(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields whose values differ, as (before, after)."""
+    keys = [key for key in after if before.get(key) != after[key]]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from domain.errors import Invalid
@@ -43,9 +46,11 @@ def group_by_slug(session: Session, slug: str) -> Group | None:
     return session.exec(select(Group).where(Group.slug == slug)).first()
 
 
-def current_theme(session: Session, year: int) -> Theme | None:
-    """The theme the working group chose for `year`, else the most recent one."""
-    themes = list(session.exec(select(Theme)).all())
-    running = [t for t in themes if (t.year_start or 0) <= year <= (t.year_end or 9999)]
-    pool = running or themes
-    return max(pool, key=lambda t: (t.year_end or 0, t.year_start or 0), default=None)
+def current_theme(session: Session, today: date) -> Theme | None:
+    """The theme whose period holds `today`, else the latest one (by its start): one query."""
+    running = sa.and_(col(Theme.starts_on) <= today, col(Theme.ends_on) >= today)
+    return session.exec(
+        select(Theme)
+        .order_by(sa.case((running, 0), else_=1), col(Theme.starts_on).desc(), col(Theme.id).desc())
+        .limit(1)
+    ).first()

@@ -5,6 +5,7 @@ DomainError               code           status
 ├── Forbidden             forbidden      403   (visible to you, but not allowed)
 ├── Conflict              conflict       409
 │   └── StaleVersion      stale-version  412   (an If-Match that is no longer current)
+├── TooSoon               too-soon       429   (slow mode of a discussion; `retry_after`)
 └── Invalid               invalid        422   (carries `errors`, one per field)
 """
 
@@ -66,6 +67,18 @@ class StaleVersion(Conflict):
     code = "stale-version"
     status = 412
     title = "Stale version"
+
+
+class TooSoon(DomainError):
+    """Slow mode: the discussion takes one post per member every so many seconds."""
+
+    code = "too-soon"
+    status = 429
+    title = "Too soon"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(f"Slow mode: post again in {self.retry_after} s.")
 
 
 class TooLarge(DomainError):

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.problems import PROBLEM_MEDIA_TYPE
-from domain.errors import DomainError, Invalid, Unauthenticated
+from domain.errors import DomainError, Invalid, TooSoon, Unauthenticated
 from erfa.ratelimit import TooManyRequests
 from web.rendering import render_error, sign_in_redirect
 
@@ -60,10 +60,13 @@ def _is_api(request: Request) -> bool:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooSoon) else {}
     if not _is_api(request):
         if isinstance(exc, Unauthenticated):
             return sign_in_redirect(request)
-        return render_error(request, exc.status, exc.detail)
+        response = render_error(request, exc.status, exc.detail)
+        response.headers.update(headers)
+        return response
     if isinstance(exc, Unauthenticated):
         return problem(
             401,
@@ -77,7 +80,9 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         extra["errors"] = [
             {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
         ]
-    return problem(exc.status, code=exc.code, title=exc.title, detail=exc.detail, **extra)
+    return problem(
+        exc.status, code=exc.code, title=exc.title, detail=exc.detail, headers=headers, **extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -1,9 +1,11 @@
 """SQLModel tables only. Importing this package registers every table on the metadata."""
 
 from models.accounts import ApiToken, Invitation, User
+from models.activity import ActivityMonth
 from models.base import UTCDateTime, utcnow
-from models.directory import Goal, Municipality, MunicipalityDomain, Theme
+from models.directory import Goal, Municipality, MunicipalityDomain, MunicipalityYear, Theme
 from models.enums import (
+    FeeStatus,
     FlagStatus,
     FocusArea,
     JoinRequestStatus,
@@ -26,10 +28,12 @@ from models.sessions import PasswordReset, SignupRequest, WebSession
 
 __all__ = [
     "CASE_SECTIONS",
+    "ActivityMonth",
     "Adoption",
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "FeeStatus",
     "Flag",
     "FlagStatus",
     "FocusArea",
@@ -44,6 +48,7 @@ __all__ = [
     "Membership",
     "Municipality",
     "MunicipalityDomain",
+    "MunicipalityYear",
     "Notification",
     "NotificationKind",
     "PasswordReset",

@@ -14,7 +14,17 @@ class User(SQLModel, table=True):
     """A named official. Emails are stored lower-cased; uniqueness is on that form."""
 
     __tablename__ = "user_account"
-    __table_args__ = (sa.CheckConstraint("length(handle) >= 2", name="handle_min_length"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(handle) >= 2", name="handle_min_length"),
+        # One named representative per municipality, as the association's statutes ask.
+        sa.Index(
+            "uq_user_account_representative",
+            "municipality_id",
+            unique=True,
+            sqlite_where=sa.text("is_representative"),
+            postgresql_where=sa.text("is_representative"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
@@ -26,11 +36,15 @@ class User(SQLModel, table=True):
     municipality_id: int = Field(foreign_key="municipality.id", ondelete="RESTRICT", index=True)
     password_hash: str | None = Field(default=None, max_length=255)
     is_coordinator: bool = Field(default=False)
+    is_representative: bool = Field(default=False)
+    """The municipality's named representative in the association."""
     status: UserStatus = enum_field(UserStatus, "user_status", default=UserStatus.ACTIVE)
     locale: Locale = enum_field(Locale, "locale", default=Locale.SV)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     last_login_at: datetime | None = timestamp_field()
+    last_active_at: datetime | None = timestamp_field(index=True)
+    """When the official last signed in, posted or read a discussion (at most hourly)."""
     suspended_at: datetime | None = timestamp_field()
     credentials_revoked_at: datetime | None = timestamp_field()
     """Access tokens (JWTs) issued in or before this second are void: set by a password

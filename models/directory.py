@@ -1,11 +1,12 @@
 """Municipalities, themes and the Agenda 2030 goals: the association's reference data."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import created_at_field, text_field
+from models.base import created_at_field, enum_field, text_field, timestamp_field
+from models.enums import FeeStatus
 
 
 class Municipality(SQLModel, table=True):
@@ -17,6 +18,26 @@ class Municipality(SQLModel, table=True):
     county: str = Field(default="", max_length=120)
     is_member: bool = Field(default=True)
     created_at: datetime = created_at_field()
+
+
+class MunicipalityYear(SQLModel, table=True):
+    """A municipality's membership in one year: the fee invoiced, paid, or not a member."""
+
+    __tablename__ = "municipality_year"
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int = Field(foreign_key="municipality.id", ondelete="CASCADE")
+    year: int = Field(nullable=False)
+    status: FeeStatus = enum_field(FeeStatus, "fee_status", default=FeeStatus.INVOICED)
+    fee_sek: int = Field(default=10_000, nullable=False)
+    note: str = text_field()
+    updated_at: datetime | None = timestamp_field()
+
+    __table_args__ = (
+        sa.UniqueConstraint("municipality_id", "year"),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2200", name="year_range"),
+        sa.CheckConstraint("fee_sek >= 0", name="fee_not_negative"),
+    )
 
 
 class MunicipalityDomain(SQLModel, table=True):
@@ -38,14 +59,13 @@ class Theme(SQLModel, table=True):
     slug: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=120)
     description: str = text_field()
-    year_start: int | None = Field(default=None)
-    year_end: int | None = Field(default=None)
+    starts_on: date = Field(nullable=False)
+    ends_on: date = Field(nullable=False)
+    """The period: the current theme is the one whose period holds today, else the latest."""
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "year_end IS NULL OR year_start IS NULL OR year_end >= year_start",
-            name="year_order",
-        ),
+        sa.CheckConstraint("ends_on >= starts_on", name="period_order"),
+        sa.Index("ix_theme_period", "starts_on", "ends_on"),
     )
 
 

@@ -58,7 +58,11 @@ class NotificationKind(enum.StrEnum):
     MENTION = "mention"
     NEW_THREAD = "new_thread"
     JOIN_REQUEST = "join_request"
+    JOIN_ANSWER = "join_answer"
     FLAG = "flag"
+    FLAG_OUTCOME = "flag_outcome"
+    POST_HIDDEN = "post_hidden"
+    POST_RESTORED = "post_restored"
 
 
 class SignupStatus(enum.StrEnum):
@@ -70,3 +74,11 @@ class SignupStatus(enum.StrEnum):
 class Scope(enum.StrEnum):
     READ = "read"
     WRITE = "write"
+
+
+class FeeStatus(enum.StrEnum):
+    """A municipality's membership of the association in one year (10 000 kr a year)."""
+
+    INVOICED = "invoiced"
+    PAID = "paid"
+    NOT_MEMBER = "not_member"

@@ -24,6 +24,15 @@ class Thread(SQLModel, table=True):
     title: str = Field(max_length=200)
     pinned: bool = Field(default=False)
     locked: bool = Field(default=False)
+    lock_reason: str | None = Field(default=None, sa_type=sa.Text)
+    """Why the leads locked it, shown in the discussion."""
+    slow_mode_s: int = Field(default=0, nullable=False)
+    """Slow mode: seconds one member waits between posts here (0 = off)."""
+    moved_from_group_id: int | None = Field(
+        default=None, foreign_key="group.id", ondelete="SET NULL", index=True
+    )
+    """The group the discussion was last moved out of, shown in the discussion."""
+    moved_at: datetime | None = timestamp_field()
     post_count: int = Field(default=0, nullable=False)
     last_posted_at: datetime = created_at_field()
     last_poster_name: str = Field(default="", max_length=120)
@@ -38,6 +47,7 @@ class Thread(SQLModel, table=True):
         sa.Index("ix_thread_group_activity", "group_id", "pinned", "last_posted_at"),
         sa.CheckConstraint("title <> ''", name="title_not_empty"),
         sa.CheckConstraint("post_count >= 0", name="post_count_not_negative"),
+        sa.CheckConstraint("slow_mode_s BETWEEN 0 AND 86400", name="slow_mode_range"),
     )
 
 

@@ -27,6 +27,8 @@ class Group(SQLModel, table=True):
     member_count: int = Field(default=0, nullable=False)
     thread_count: int = Field(default=0, nullable=False)
     last_activity_at: datetime | None = timestamp_field()
+    archived_at: datetime | None = timestamp_field()
+    """An archived group is read-only: still readable, no new discussions or posts."""
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     version: int = Field(default=1, nullable=False)

@@ -20,6 +20,8 @@ class Flag(SQLModel, table=True):
     status: FlagStatus = enum_field(FlagStatus, "flag_status", default=FlagStatus.OPEN)
     created_at: datetime = created_at_field()
     resolved_at: datetime | None = timestamp_field()
+    resolution_reason: str | None = Field(default=None, sa_type=sa.Text)
+    """What the lead said when resolving (hide or dismiss), told to the flaggers."""
     resolved_by_id: int | None = Field(
         default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True
     )
@@ -44,6 +46,13 @@ class AuditEntry(SQLModel, table=True):
     group_id: int | None = Field(default=None, index=True)
     reason: str = text_field()
     detail: dict[str, object] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    before: dict[str, object] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
+    """The changed fields as they were (null for a creation)."""
+    after: dict[str, object] | None = Field(default=None, sa_type=sa.JSON, nullable=True)
+    """The changed fields as they are now (null for a removal)."""
     created_at: datetime = created_at_field()
 
-    __table_args__ = (sa.Index("ix_audit_entry_created_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entry_created_at", "created_at"),
+        sa.Index("ix_audit_entry_action", "action", "created_at"),
+    )

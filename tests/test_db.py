@@ -26,7 +26,10 @@ def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path: Path) -
                 first_has_read.set()
                 time.sleep(pause)
                 session.execute(
-                    sa.text("INSERT INTO theme (slug, name, description) VALUES (:s, :s, '')"),
+                    sa.text(
+                        "INSERT INTO theme (slug, name, description, starts_on, ends_on)"
+                        " VALUES (:s, :s, '', '2026-01-01', '2026-12-31')"
+                    ),
                     {"s": name},
                 )
         except BaseException as exc:
@@ -51,7 +54,12 @@ def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'readers.db'}")
     db.upgrade(engine)
     with db.session_scope(db.make_session_factory(engine)) as writer:
-        writer.execute(sa.text("INSERT INTO theme (slug, name, description) VALUES ('w', 'w', '')"))
+        writer.execute(
+            sa.text(
+                "INSERT INTO theme (slug, name, description, starts_on, ends_on)"
+                " VALUES ('w', 'w', '', '2026-01-01', '2026-12-31')"
+            )
+        )
         started = time.monotonic()
         with db.make_session_factory(engine, read_only=True)() as reader:
             count = reader.execute(sa.text("SELECT count(*) FROM theme")).scalar_one()
