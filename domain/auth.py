@@ -61,7 +61,7 @@ def start_session(
         user_agent=user_agent[:255],
         ip=ip[:45],
     )
-    user.last_login_at = now
+    user.last_login_at = user.last_active_at = now
     session.add(web_session)
     session.flush()
     return web_session, secret

@@ -12,6 +12,7 @@ never show an email address.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from domain.actor import Actor
 from domain.errors import NotFound
 from models import (
     Group,
+    MemberRole,
+    Membership,
     Municipality,
     Notification,
     NotificationKind,
@@ -46,12 +49,19 @@ MIN_QUERY = 2
 """Suggestions start at two characters: the address book is not listed a letter at a time."""
 
 
+POST_NEWS = (NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.NEW_THREAD)
+"""Kinds that point readers at a post: shown only while the post is live. The others
+(moderation and membership news) are shown to whom they concern whatever the post's state."""
+
+
 @dataclass(frozen=True)
 class NotificationView:
     notification: Notification
     actor_name: str
     thread_title: str
     position: int | None
+    group_slug: str = ""
+    group_name: str = ""
 
 
 def mentioned_handles(body: str) -> list[str]:
@@ -152,6 +162,53 @@ def _tell(
     )
 
 
+def tell(
+    session: Session,
+    actor: Actor,
+    user_ids: Iterable[int | None],
+    kind: NotificationKind,
+    *,
+    group: Group,
+    thread_id: int | None = None,
+    post_id: int | None = None,
+    outcome: str | None = None,
+) -> None:
+    """Tell officials about a moderation or membership act (a join request, its answer, a
+    flag, its outcome, a hidden or restored post); never the actor. What the list shows
+    later is still filtered by what each of them may see (`_shown`)."""
+    recipients = sorted({u for u in user_ids if u is not None and u != actor.user_id})
+    if not recipients:
+        return
+    now = utcnow()
+    session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "actor_id": actor.user_id or None,
+                "group_id": group.id,
+                "thread_id": thread_id,
+                "post_id": post_id,
+                "outcome": outcome,
+                "created_at": now,
+            }
+            for user_id in recipients
+        ],
+    )
+
+
+def group_leads(session: Session, group_id: int | None) -> list[int]:
+    """The leads of a group: who hears of its join requests and flags."""
+    return list(
+        session.exec(
+            select(Membership.user_id).where(
+                Membership.group_id == group_id, Membership.role == MemberRole.LEAD
+            )
+        ).all()
+    )
+
+
 @dataclass(frozen=True)
 class MentionView:
     """An official one may mention, as suggestions show them: no email address."""
@@ -234,17 +291,26 @@ def _target(thread_id: int | None, group_id: int | None) -> sa.ColumnElement[boo
 
 
 def _shown(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
-    """The actor's notifications that still point at something they may read: the group the
-    discussion is in now, and a post that is neither deleted nor hidden."""
+    """The actor's notifications that still point at something they may see.
+
+    About a discussion: the group it is in now must be readable, and news of a post
+    (`POST_NEWS`) needs the post live. About a group alone (a join request or its answer):
+    the group must be visible to them.
+    """
+    group_id = sa.func.coalesce(col(Thread.group_id), col(Notification.group_id))
     return (
         query.select_from(Notification)
-        .join(Thread, col(Thread.id) == Notification.thread_id)
-        .join(Group, col(Group.id) == Thread.group_id)
+        .outerjoin(Thread, col(Thread.id) == Notification.thread_id)
+        .join(Group, col(Group.id) == group_id)
         .outerjoin(Post, col(Post.id) == Notification.post_id)
         .where(
             col(Notification.user_id) == actor.user_id,
-            policy.readable_groups_clause(actor),
             sa.or_(
+                sa.and_(col(Thread.id).is_not(None), policy.readable_groups_clause(actor)),
+                sa.and_(col(Notification.thread_id).is_(None), policy.visible_groups_clause(actor)),
+            ),
+            sa.or_(
+                col(Notification.kind).not_in(POST_NEWS),
                 col(Post.id).is_(None),
                 sa.and_(col(Post.deleted_at).is_(None), col(Post.hidden_at).is_(None)),
             ),
@@ -267,7 +333,15 @@ def list_notifications(
     author = aliased(User)
     query = (
         _shown(
-            sa.select(Notification, col(author.name), col(Thread.title), col(Post.position)), actor
+            sa.select(
+                Notification,
+                col(author.name),
+                col(Thread.title),
+                col(Post.position),
+                col(Group.slug),
+                col(Group.name),
+            ),
+            actor,
         )
         .outerjoin(author, col(author.id) == Notification.actor_id)
         .order_by(col(Notification.id).desc())
@@ -276,8 +350,8 @@ def list_notifications(
     if before_id is not None:
         query = query.where(col(Notification.id) < before_id)
     return [
-        NotificationView(notification, name or "", title, position)
-        for notification, name, title, position in session.execute(query).all()
+        NotificationView(notification, name or "", title or "", position, slug, group_name)
+        for notification, name, title, position, slug, group_name in session.execute(query).all()
     ]
 
 

@@ -17,7 +17,17 @@ from sqlmodel import col
 
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from models import Group, MemberRole, Membership, Post, Scope, User, UserStatus, Visibility
+from models import (
+    Group,
+    MemberRole,
+    Membership,
+    Post,
+    Scope,
+    Thread,
+    User,
+    UserStatus,
+    Visibility,
+)
 
 
 def can_see_group(actor: Actor, group: Group) -> bool:
@@ -34,12 +44,21 @@ def can_read_group_content(actor: Actor, group: Group) -> bool:
 
 
 def can_join(actor: Actor, group: Group) -> bool:
-    """Open groups take anyone signed in, closed ones take requests; secret ones neither."""
+    """Open groups take anyone signed in, closed ones take requests; secret and archived
+    ones neither."""
     return (
         can_write(actor)
         and not actor.is_member(group.id)
         and group.visibility is not Visibility.SECRET
+        and group.archived_at is None
     )
+
+
+def require_open_to_new_members(group: Group) -> None:
+    """An archived group is read-only: it takes no new members (joins, requests to join,
+    members added by its leads)."""
+    if group.archived_at is not None:
+        raise Conflict("The group is archived: it takes no new members.")
 
 
 def can_review_members(actor: Actor, group: Group) -> bool:
@@ -48,12 +67,99 @@ def can_review_members(actor: Actor, group: Group) -> bool:
 
 
 def can_post(actor: Actor, group: Group) -> bool:
-    """Start discussions and reply: members of the group, and in open groups everyone."""
-    return can_write(actor) and can_read_group_content(actor, group)
+    """Start discussions and reply: members of the group, and in open groups everyone;
+    an archived group is read-only."""
+    return can_write(actor) and can_read_group_content(actor, group) and group.archived_at is None
+
+
+def can_reply(actor: Actor, thread: Thread, group: Group) -> bool:
+    """Reply in a discussion: who may post in its group, while it is not locked."""
+    return can_post(actor, group) and not thread.locked
 
 
 def can_moderate(actor: Actor, group: Group) -> bool:
+    """Pin, lock, rename, move, slow down discussions and hide posts: the group's leads
+    and the coordinators (who moderate every group they can reach)."""
     return can_write(actor) and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def can_review_moderation(actor: Actor, group: Group) -> bool:
+    """See a group's flag queue and its audit entries: its leads and the coordinators,
+    read-only tokens included."""
+    return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
+
+
+def require_moderator(actor: Actor, group: Group) -> None:
+    require_write_access(actor)
+    if not can_moderate(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators moderate it.")
+
+
+def require_moderation_reviewer(actor: Actor, group: Group) -> None:
+    if not can_review_moderation(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators see this.")
+
+
+def can_move_thread(actor: Actor, source: Group, target: Group) -> bool:
+    """Move a discussion: who moderates both groups; never into an archived one."""
+    return (
+        can_moderate(actor, source)
+        and can_moderate(actor, target)
+        and can_see_group(actor, target)
+        and target.archived_at is None
+    )
+
+
+def can_flag(actor: Actor, post: Post, group: Group) -> bool:
+    """Any reader flags a live post of someone else (once: the service checks that)."""
+    return (
+        can_write(actor)
+        and can_read_group_content(actor, group)
+        and post.author_id != actor.user_id
+        and post.deleted_at is None
+        and post.hidden_at is None
+    )
+
+
+def can_hide_post(actor: Actor, post: Post, group: Group) -> bool:
+    """Moderators hide a live post (with a reason) and restore a hidden one."""
+    return can_moderate(actor, group) and post.deleted_at is None
+
+
+def can_edit_group(actor: Actor, group: Group) -> bool:
+    """Edit a group's description, goals and theme: its leads and the coordinators."""
+    return can_moderate(actor, group)
+
+
+def require_group_editor(actor: Actor, group: Group) -> None:
+    require_write_access(actor)
+    if not can_edit_group(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators edit it.")
+
+
+def can_administer_group(actor: Actor, group: Group) -> bool:
+    """Rename a group, change its focus area and visibility, archive it: coordinators."""
+    return can_write(actor) and can_administer(actor)
+
+
+def require_group_administrator(actor: Actor, group: Group) -> None:
+    require_write_access(actor)
+    if not can_administer_group(actor, group):
+        raise Forbidden(
+            "Only coordinators change a group's name, focus area or visibility, or archive it."
+        )
+
+
+def can_read_audit(actor: Actor) -> bool:
+    """The audit log: coordinators read all of it, leads the entries of their groups."""
+    return actor.signed_in and (actor.is_coordinator or MemberRole.LEAD in actor.roles.values())
+
+
+def audit_groups(actor: Actor) -> frozenset[int] | None:
+    """The groups whose audit entries the actor reads; None means every entry."""
+    if actor.signed_in and actor.is_coordinator:
+        return None
+    return frozenset(g for g, role in actor.roles.items() if role is MemberRole.LEAD)
 
 
 def can_edit_post(actor: Actor, post: Post, group: Group) -> bool:
@@ -114,6 +220,8 @@ def can_edit_resource(actor: Actor, author_id: int, group: Group) -> bool:
 def require_poster(actor: Actor, group: Group) -> None:
     require_write_access(actor)
     if not can_post(actor, group):
+        if group.archived_at is not None and can_read_group_content(actor, group):
+            raise Forbidden("The group is archived: it is read-only.")
         raise Forbidden("Only members post in this group.")
 
 

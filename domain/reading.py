@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from domain import upsert
+from domain import activity, upsert
 from domain.actor import Actor
 from models import Membership, Thread, ThreadRead, utcnow
 
@@ -106,7 +106,9 @@ def moves_marker(marker: int | None, first: int, last: int) -> bool:
 
 def saw(session: Session, *, user_id: int, thread_id: int, first: int, last: int) -> None:
     """The official was shown posts `first`..`last`: their marker moves to `last` if
-    `moves_marker` says so, in one statement that checks the stored marker itself."""
+    `moves_marker` says so, in one statement that checks the stored marker itself. Reading
+    counts as activity (`activity.touch_active`, at most hourly)."""
+    activity.touch_active(session, user_id)
     if first <= 1:
         mark_read(session, user_id=user_id, thread_id=thread_id, position=last)
         return

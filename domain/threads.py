@@ -6,18 +6,33 @@ higher `change_seq`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import directory, goals, notifications, policy, search
+from domain import activity, directory, goals, notifications, policy, search
 from domain.actor import Actor
-from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TooSoon
 from domain.markup import RENDERER_VERSION, render_within_limit
-from models import Group, Municipality, Post, PostRevision, Thread, ThreadGoal, User, utcnow
+from models import (
+    Flag,
+    Group,
+    Municipality,
+    Post,
+    PostRevision,
+    Thread,
+    ThreadGoal,
+    User,
+    utcnow,
+)
 
+SLOW_MODE_CHOICES = (0, 10, 30, 60, 300, 900, 3600)
+"""The slow-mode intervals the pages offer; the API takes any whole second up to a day."""
+MAX_SLOW_MODE = 86_400
 MAX_TITLE = 200
 MAX_BODY = 50_000
 
@@ -30,6 +45,13 @@ class PostView:
     can_edit: bool
     can_read_history: bool = False
     """The post was edited and the reader may see its earlier versions."""
+    can_read_text: bool = True
+    """The reader sees what it says: not when deleted, nor hidden unless theirs or moderated."""
+    can_hide: bool = False
+    can_restore: bool = False
+    can_flag: bool = False
+    flagged: bool = False
+    """The reader has flagged it already."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,12 @@ class ThreadView:
     author: User
     can_reply: bool
     goals: list[int] = field(default_factory=list)
+    can_moderate: bool = False
+    moved_from: Group | None = None
+    """The group the discussion was moved out of, if it was (and the reader may see it)."""
+    move_targets: list[tuple[str, str]] = field(default_factory=list)
+    """(slug, name) of the groups a moderator may move it to."""
+    slow_mode_choices: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,14 +89,15 @@ def prepare_body(body: str) -> Body:
     return Body(body, render_within_limit(body, field="body"))
 
 
-def _check_title(title: str) -> str:
+def check_title(title: str) -> str:
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
         raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
     return title
 
 
-def _next_change(session: Session) -> int:
+def next_change(session: Session) -> int:
+    """The next position in the sync feed's change order."""
     current = session.exec(select(sa.func.coalesce(sa.func.max(Post.change_seq), 0))).one()
     return int(current) + 1
 
@@ -97,7 +126,7 @@ def open_thread(
     goal_ids: Sequence[int] = (),
 ) -> Thread:
     """`start_thread` with a body prepared beforehand (`prepare_body`)."""
-    title = _check_title(title)
+    title = check_title(title)
     group = directory.group_by_slug(session, slug)
     group = policy.require_readable_content(actor, group)
     policy.require_poster(actor, group)
@@ -142,11 +171,29 @@ def reply(
     policy.require_poster(actor, group)
     if thread.locked:
         raise Conflict("The discussion is locked: it takes no more replies.")
+    if thread.slow_mode_s and not policy.can_moderate(actor, group):
+        _check_slow_mode(session, actor, thread)
     if reply_to_id is not None:
         target = session.get(Post, reply_to_id)
         if target is None or target.thread_id != thread.id:
             raise Invalid.field("reply_to_id", "Reply to a post of this discussion.")
     return _add_post(session, actor, thread, group, body=prepared, reply_to_id=reply_to_id)
+
+
+def _check_slow_mode(session: Session, actor: Actor, thread: Thread) -> None:
+    """Slow mode: one post per member every `thread.slow_mode_s` seconds."""
+    last = session.exec(
+        select(sa.func.max(col(Post.created_at))).where(
+            Post.thread_id == thread.id, Post.author_id == actor.user_id
+        )
+    ).one()
+    if last is None:
+        return
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    waited = (utcnow() - last).total_seconds()
+    if waited < thread.slow_mode_s:
+        raise TooSoon(math.ceil(thread.slow_mode_s - waited))
 
 
 def _add_post(
@@ -182,7 +229,7 @@ def _add_post(
         body=body.source,
         body_html=body.html,
         renderer_version=RENDERER_VERSION,
-        change_seq=_next_change(session),
+        change_seq=next_change(session),
         created_at=now,
     )
     session.add(post)
@@ -201,6 +248,15 @@ def _add_post(
     notifications.on_post(
         session, actor, post=post, thread=thread, group=group, new_thread=position == 1
     )
+    if actor.municipality_id is not None:
+        activity.count_post(
+            session,
+            group_id=thread.group_id,
+            municipality_id=actor.municipality_id,
+            at=now,
+            new_thread=position == 1,
+        )
+    activity.touch_active(session, actor.user_id, now)
     return post
 
 
@@ -223,7 +279,7 @@ def edit_post(
     post.body, post.body_html = prepared.source, prepared.html
     post.version += 1
     post.edited_at = post.updated_at = now
-    post.change_seq = _next_change(session)
+    post.change_seq = next_change(session)
     session.flush()
     thread = session.get(Thread, post.thread_id)
     assert thread is not None
@@ -249,7 +305,7 @@ def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     if post.deleted_at is None:
         post.deleted_at = post.updated_at = utcnow()
         post.version += 1
-        post.change_seq = _next_change(session)
+        post.change_seq = next_change(session)
         search.unindex(session, kind="post", ref_id=post_id)
         session.flush()
     return post
@@ -265,13 +321,37 @@ def get_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
     thread, group = _readable_thread(session, actor, thread_id)
     author = session.get(User, thread.author_id)
     assert author is not None
+    moved_from = (
+        session.get(Group, thread.moved_from_group_id) if thread.moved_from_group_id else None
+    )
+    can_moderate = policy.can_moderate(actor, group)
     return ThreadView(
         thread,
         group,
         author,
-        policy.can_post(actor, group) and not thread.locked,
+        policy.can_reply(actor, thread, group),
         goals.of(session, ThreadGoal, [thread_id])[thread_id],
+        can_moderate=can_moderate,
+        moved_from=moved_from
+        if moved_from is not None and policy.can_see_group(actor, moved_from)
+        else None,
+        move_targets=_move_targets(session, actor, group) if can_moderate else [],
+        slow_mode_choices=SLOW_MODE_CHOICES,
     )
+
+
+def _move_targets(session: Session, actor: Actor, source: Group) -> list[tuple[str, str]]:
+    candidates = session.exec(
+        select(Group)
+        .where(col(Group.id) != source.id, col(Group.archived_at).is_(None))
+        .where(sa.true() if actor.is_coordinator else col(Group.id).in_(actor.member_group_ids))
+        .order_by(col(Group.name))
+    ).all()
+    return [
+        (group.slug, group.name)
+        for group in candidates
+        if policy.can_move_thread(actor, source, group)
+    ]
 
 
 def list_threads(
@@ -311,7 +391,21 @@ def list_posts(
         .order_by(col(Post.position))
         .limit(limit)
     ).all()
-    return [_view_of(actor, p, u, m, group) for p, u, m in rows]
+    flagged = _flagged_by(session, actor, [p.id for p, _, _ in rows if p.id is not None])
+    return [_view_of(actor, p, u, m, group, flagged) for p, u, m in rows]
+
+
+def _flagged_by(session: Session, actor: Actor, post_ids: list[int]) -> frozenset[int]:
+    """Which of these posts the actor has flagged: their flag link says so instead."""
+    if actor.user_id is None or not post_ids:
+        return frozenset()
+    return frozenset(
+        session.exec(
+            select(Flag.post_id).where(
+                Flag.user_id == actor.user_id, col(Flag.post_id).in_(post_ids)
+            )
+        ).all()
+    )
 
 
 def get_post(session: Session, actor: Actor, post_id: int) -> PostView:
@@ -323,17 +417,32 @@ def _post_view(session: Session, actor: Actor, post: Post, group: Group) -> Post
     author = session.get(User, post.author_id)
     assert author is not None
     municipality = session.get(Municipality, author.municipality_id)
-    return _view_of(actor, post, author, municipality.name if municipality else "", group)
+    flagged = _flagged_by(session, actor, [post.id] if post.id is not None else [])
+    name = municipality.name if municipality else ""
+    return _view_of(actor, post, author, name, group, flagged)
 
 
-def _view_of(actor: Actor, post: Post, author: User, municipality: str, group: Group) -> PostView:
+def _view_of(
+    actor: Actor,
+    post: Post,
+    author: User,
+    municipality: str,
+    group: Group,
+    flagged: frozenset[int] = frozenset(),
+) -> PostView:
+    can_read = policy.can_read_post_text(actor, post, group)
+    can_hide = policy.can_hide_post(actor, post, group)
     return PostView(
         post,
         author,
         municipality,
         can_edit=policy.can_edit_post(actor, post, group),
-        can_read_history=post.edited_at is not None
-        and policy.can_read_post_text(actor, post, group),
+        can_read_history=post.edited_at is not None and can_read,
+        can_read_text=can_read,
+        can_hide=can_hide and post.hidden_at is None,
+        can_restore=can_hide and post.hidden_at is not None,
+        can_flag=policy.can_flag(actor, post, group) and post.id not in flagged,
+        flagged=post.id in flagged,
     )
 
 

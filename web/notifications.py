@@ -11,6 +11,7 @@ from domain import notifications, threads
 from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from erfa.ratelimit import TooManyRequests
+from models import NotificationKind
 from web.deps import SignedIn
 from web.rendering import render, see_other
 from web.threads import thread_url
@@ -42,7 +43,14 @@ def open_one(
     """Follow a notification to its post; it is read from then on."""
     view = notifications.open_notification(session, actor, notification_id)
     target = view.notification
-    assert target.thread_id is not None
+    if target.kind is NotificationKind.JOIN_REQUEST:
+        return see_other(request, f"/g/{view.group_slug}/members")
+    if target.kind is NotificationKind.FLAG:
+        return see_other(request, f"/g/{view.group_slug}/flags")
+    if target.thread_id is None:
+        return see_other(request, f"/g/{view.group_slug}")
+    if target.kind is NotificationKind.FLAG_OUTCOME and target.outcome == "hide":
+        return see_other(request, thread_url(target.thread_id))
     if view.position is None or target.post_id is None:
         return see_other(request, thread_url(target.thread_id))
     return see_other(request, thread_url(target.thread_id, view.position, f"post-{target.post_id}"))
