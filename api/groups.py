@@ -52,8 +52,9 @@ def get_group(
     return GroupOut.from_view(view)
 
 
-@router.post("/groups", status_code=201, responses=problem_responses(401, 403, 409))
+@router.post("/groups", status_code=201, responses=problem_responses(401, 403, 409, 422))
 def create_group(data: GroupIn, session: SessionDep, actor: ApiActor) -> GroupOut:
+    """A new group; its first leads are `leads`, or without them the caller."""
     group = groups.create_group(
         session,
         actor,
@@ -62,11 +63,14 @@ def create_group(data: GroupIn, session: SessionDep, actor: ApiActor) -> GroupOu
         focus_area=groups.parse_focus_area(data.focus_area),
         description=data.description,
         visibility=data.visibility,
+        goal_ids=data.goals,
+        theme=data.theme,
+        leads=data.leads,
     )
-    return GroupOut.from_view(groups.get_group(session, actor, group.slug, administering=True))
+    return GroupOut.from_view(groups.created_view(session, actor, group))
 
 
-@router.patch("/groups/{slug}", responses=problem_responses(401, 403, 404, 412))
+@router.patch("/groups/{slug}", responses=problem_responses(401, 403, 404, 409, 412, 422))
 def update_group(
     slug: str,
     data: GroupPatch,
@@ -75,6 +79,8 @@ def update_group(
     session: SessionDep,
     actor: ApiActor,
 ) -> GroupOut:
+    """Leads change description, goals and theme; coordinators also name, focus area and
+    visibility (a lead who changes those gets a 403)."""
     group = groups.update_group(
         session,
         actor,
@@ -83,16 +89,37 @@ def update_group(
         description=data.description,
         focus_area=groups.parse_focus_area(data.focus_area) if data.focus_area else None,
         visibility=data.visibility,
+        goal_ids=data.goals,
+        theme=data.theme,
         expected_version=if_match_version(request),
     )
-    view = groups.get_group(session, actor, group.slug, administering=True)
+    return _group_out(session, actor, group.slug, response)
+
+
+@router.post("/groups/{slug}/archive", responses=problem_responses(401, 403, 404, 409))
+def archive_group(slug: str, response: Response, session: SessionDep, actor: ApiActor) -> GroupOut:
+    """Coordinators: the group becomes read-only (still readable); 409 if it is already."""
+    groups.set_archived(session, actor, slug=slug, archived=True)
+    return _group_out(session, actor, slug, response)
+
+
+@router.post("/groups/{slug}/unarchive", responses=problem_responses(401, 403, 404, 409))
+def unarchive_group(
+    slug: str, response: Response, session: SessionDep, actor: ApiActor
+) -> GroupOut:
+    groups.set_archived(session, actor, slug=slug, archived=False)
+    return _group_out(session, actor, slug, response)
+
+
+def _group_out(session: SessionDep, actor: ApiActor, slug: str, response: Response) -> GroupOut:
+    view = groups.get_group(session, actor, slug, administering=True)
     response.headers["ETag"] = etag_of(view.version)
     return GroupOut.from_view(view)
 
 
 @router.post(
     "/groups/{slug}/join",
-    responses={**problem_responses(401, 403, 404), 202: {"model": JoinRequestOut}},
+    responses={**problem_responses(401, 403, 404, 409), 202: {"model": JoinRequestOut}},
 )
 def join_group(
     slug: str, session: SessionDep, actor: ApiActor, response: Response, data: JoinIn | None = None
@@ -119,17 +146,20 @@ def list_members(
     return ListOut(items=[membership_out(view) for view in items], next_cursor=next_cursor)
 
 
-@router.put("/groups/{slug}/members/{user_id}", responses=problem_responses(401, 403, 404))
+@router.put("/groups/{slug}/members/{user_id}", responses=problem_responses(401, 403, 404, 409))
 def set_member(
     slug: str, user_id: IdPath, data: MembershipIn, session: SessionDep, actor: ApiActor
 ) -> MembershipOut:
-    """Leads add members; only coordinators make (or unmake) leads."""
+    """Leads add members; only coordinators make (or unmake) leads; a group keeps at
+    least one lead (409)."""
     groups.set_member(session, actor, slug=slug, user_id=user_id, role=data.role)
     return membership_out(groups.get_membership(session, actor, slug=slug, user_id=user_id))
 
 
 @router.delete(
-    "/groups/{slug}/members/{user_id}", status_code=204, responses=problem_responses(401, 403, 404)
+    "/groups/{slug}/members/{user_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409),
 )
 def remove_member(slug: str, user_id: IdPath, session: SessionDep, actor: ApiActor) -> None:
     groups.remove_member(session, actor, slug=slug, user_id=user_id)

@@ -1,33 +1,49 @@
-"""A group's page: who is in it, joining it, and its leads' membership work."""
+"""A group's page, joining and leaving it, and its member list: the leads' membership work.
+
+Every act on the member list works in place with htmx (the row of the member or of the
+request is rendered anew, saying what happened or why not) and without JavaScript (303
+back to the list with a notice).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
-from domain import directory, goals, groups, notifications, reading, threads, users
+from domain import goals, groups, memberships, notifications, reading, threads
+from domain.actor import Actor
 from domain.errors import Conflict, Invalid
-from erfa import ratelimit
-from erfa.deps import IdPath, RateLimiterDep, SessionDep
+from erfa.deps import IdPath, SessionDep
+from models import MemberRole
 from web.deps import SignedIn
-from web.rendering import render, see_other
+from web.rendering import is_htmx, render, see_other
 
 router = APIRouter()
 THREADS_PER_PAGE = 50
+MEMBERS_SHOWN = 30
+"""Members listed on the group's own page; the member list has them all."""
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+
+
+def group_url(slug: str, suffix: str = "", notice: str = "") -> str:
+    path = f"/g/{quote(slug, safe='')}{suffix}"
+    return f"{path}?notice={notice}" if notice else path
 
 
 @router.get("/g/{slug}", name="groups:detail", response_class=HTMLResponse)
 def detail(
-    request: Request,
-    slug: str,
-    session: SessionDep,
-    actor: SignedIn,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request, slug: str, session: SessionDep, actor: SignedIn, page: PageNumber = 1
 ) -> HTMLResponse:
     view = groups.get_group(session, actor, slug)
-    members = groups.list_members(session, actor, slug=slug) if view.can_list_members else []
+    members = (
+        groups.list_members(session, actor, slug=slug, limit=MEMBERS_SHOWN, leads_first=True)
+        if view.can_list_members
+        else []
+    )
     discussions = (
         threads.list_threads(
             session,
@@ -44,6 +60,7 @@ def detail(
     context = {
         "view": view,
         "members": members,
+        "more_members": view.group.member_count > len(members),
         "discussions": shown,
         "unread": reading.read_states(session, actor, [thread for thread, _ in shown]),
         "page": page,
@@ -53,8 +70,7 @@ def detail(
         "slug": slug,
         "errors": [],
         "join_requests": requests,
-        "municipalities": directory.list_municipalities(session),
-        "goals": goals.list_goals(session) if view.can_post else [],
+        "goals": goals.list_goals(session) if view.can_post or view.goals else [],
         "notice": request.query_params.get("notice"),
     }
     return render(request, "groups/detail.html", context)
@@ -64,53 +80,145 @@ def detail(
 def join(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> Response:
     outcome = groups.join_group(session, actor, slug=slug)
     notice = "joined" if outcome.membership is not None else "requested"
-    return see_other(request, f"/g/{slug}?notice={notice}")
+    return see_other(request, group_url(slug, notice=notice))
 
 
 @router.post("/g/{slug}/leave", name="groups:leave")
 def leave(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> Response:
     assert actor.user_id is not None
-    groups.remove_member(session, actor, slug=slug, user_id=actor.user_id)
-    return see_other(request, f"/g/{slug}?notice=left")
+    try:
+        groups.remove_member(session, actor, slug=slug, user_id=actor.user_id)
+    except memberships.LastLead:
+        session.rollback()
+        return see_other(request, group_url(slug, notice="last-lead"))
+    return see_other(request, group_url(slug, notice="left"))
+
+
+@router.get("/g/{slug}/members", name="groups:members", response_class=HTMLResponse)
+def members(
+    request: Request, slug: str, session: SessionDep, actor: SignedIn, page: PageNumber = 1
+) -> HTMLResponse:
+    """Members with municipality, role and (for who manages them) last activity, leads
+    first; for leads and coordinators also the requests to join and the form to add."""
+    context = members_context(session, actor, slug, page)
+    context["notice"] = request.query_params.get("notice")
+    return render(request, "groups/members.html", context, block="members_section")
+
+
+def members_context(session: Session, actor: Actor, slug: str, page: int = 1) -> dict[str, Any]:
+    return {
+        "data": groups.members_page(session, actor, slug=slug, page=page),
+        "errors": [],
+        "official": "",
+        "already": None,
+        "added": None,
+        "notice": None,
+    }
+
+
+@router.post("/g/{slug}/members", name="groups:add_member")
+def add_member(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    official: Annotated[str, Form(max_length=254)],
+) -> Response:
+    """Add an official who has an account, by email or @handle."""
+    try:
+        added = groups.add_member(session, actor, slug=slug, official=official)
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        context = members_context(session, actor, slug)
+        context.update(
+            errors=exc.errors if isinstance(exc, Invalid) else [],
+            refused=exc.detail if isinstance(exc, Conflict) else None,
+            official=official,
+            already=exc.name if isinstance(exc, memberships.AlreadyMember) else None,
+        )
+        return render(
+            request, "groups/members.html", context, block="members_section", status_code=422
+        )
+    if is_htmx(request):
+        context = members_context(session, actor, slug)
+        context["added"] = added.user.name
+        return render(request, "groups/members.html", context, block="members_section")
+    return see_other(request, group_url(slug, "/members", "added"))
+
+
+@router.post("/g/{slug}/members/{user_id}/role", name="groups:set_role")
+def set_role(
+    request: Request,
+    slug: str,
+    user_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    role: Annotated[MemberRole, Form()],
+) -> Response:
+    """Coordinators make a member a lead, or a lead a member again (never the last)."""
+    try:
+        groups.set_member(session, actor, slug=slug, user_id=user_id, role=role)
+    except Conflict as exc:
+        return _refused_row(request, session, actor, slug, user_id, exc)
+    if is_htmx(request):
+        row = groups.member_view(session, actor, slug=slug, user_id=user_id)
+        return render(request, "groups/_member_row.html", {"m": row, "row_notice": "role"})
+    return see_other(request, group_url(slug, "/members", "role"))
 
 
 @router.post("/g/{slug}/members/{user_id}/remove", name="groups:remove_member")
 def remove_member(
     request: Request, slug: str, user_id: IdPath, session: SessionDep, actor: SignedIn
 ) -> Response:
-    groups.remove_member(session, actor, slug=slug, user_id=user_id)
-    return see_other(request, f"/g/{slug}?notice=removed")
+    gone = (
+        groups.member_view(session, actor, slug=slug, user_id=user_id) if is_htmx(request) else None
+    )
+    try:
+        groups.remove_member(session, actor, slug=slug, user_id=user_id)
+    except Conflict as exc:
+        return _refused_row(request, session, actor, slug, user_id, exc)
+    if gone is not None:
+        return render(request, "groups/_member_gone.html", {"m": gone})
+    return see_other(request, group_url(slug, "/members", "removed"))
+
+
+def _refused_row(
+    request: Request, session: Session, actor: Actor, slug: str, user_id: int, exc: Conflict
+) -> Response:
+    """The last lead stays: said in the member's row (htmx) or atop the list."""
+    session.rollback()
+    notice = "last-lead" if isinstance(exc, memberships.LastLead) else "conflict"
+    if not is_htmx(request):
+        return see_other(request, group_url(slug, "/members", notice))
+    row = groups.member_view(session, actor, slug=slug, user_id=user_id)
+    context = {"m": row, "row_error": notice}
+    return render(request, "groups/_member_row.html", context, status_code=422)
 
 
 @router.post("/join-requests/{request_id}/{decision}", name="groups:decide")
 def decide(
-    request: Request, request_id: IdPath, decision: str, session: SessionDep, actor: SignedIn
-) -> Response:
-    if decision not in ("approve", "deny"):
-        raise Invalid.field("decision", "approve or deny")
-    decided = groups.decide_join_request(
-        session, actor, request_id=request_id, approve=decision == "approve"
-    )
-    return see_other(request, f"/g/{decided.group}?notice={decision}d")
-
-
-@router.post("/g/{slug}/invite", name="groups:invite")
-def invite(
     request: Request,
-    slug: str,
+    request_id: IdPath,
+    decision: str,
     session: SessionDep,
     actor: SignedIn,
-    limiter: RateLimiterDep,
-    email: Annotated[str, Form(max_length=254)],
-    name: Annotated[str, Form(max_length=120)],
-    municipality: Annotated[str, Form(max_length=64)],
+    group: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    ratelimit.send_invitation(limiter, actor.user_id)
+    """Approve or deny a request to join; `group` (the slug) only says where to go back
+    to when the request was decided meanwhile."""
+    if decision not in ("approve", "deny"):
+        raise Invalid.field("decision", "approve or deny")
     try:
-        users.invite_official(
-            session, actor, email=email, name=name, municipality=municipality, group=slug
+        decided = groups.decide_join_request(
+            session, actor, request_id=request_id, approve=decision == "approve"
         )
-    except (Invalid, Conflict):
+    except Conflict as exc:
         session.rollback()
-        return see_other(request, f"/g/{slug}?notice=invite-failed")
-    return see_other(request, f"/g/{slug}?notice=invited")
+        if is_htmx(request):
+            context = {"request_id": request_id, "refused": exc.detail}
+            return render(request, "groups/_join_request.html", context, status_code=422)
+        return see_other(request, group_url(group, "/members", "decided") if group else "/")
+    if is_htmx(request):
+        return render(request, "groups/_join_request.html", {"decided": decided})
+    notice = "approved" if decision == "approve" else "denied"
+    return see_other(request, group_url(decided.group, "/members", notice))
