@@ -81,23 +81,27 @@ def decide(session: Session, actor: Actor, *, request_id: int, approve: bool) ->
     request.status = SignupStatus.APPROVED if approve else SignupStatus.DENIED
     request.decided_at = utcnow()
     request.decided_by_id = actor.user_id or None
+    invited: int | None = None
     if approve and users.user_by_email(session, request.email) is None:
         municipality = session.get(Municipality, request.municipality_id)
         assert municipality is not None
-        users.invite_official(
+        invited = users.invite_official(
             session,
             actor,
             email=request.email,
             name=request.name,
             municipality=municipality.slug,
             title=request.title,
-        )
+            audited=False,
+        ).id
     audit.record(
         session,
         actor,
         "signup.approve" if approve else "signup.deny",
         target_type="signup_request",
         target_id=request.id,
+        before={"status": "pending"},
+        after={"status": request.status.value, "email": request.email, "invited_user": invited},
     )
     session.flush()
     return request

@@ -128,11 +128,14 @@ def invite_official(
     group: str | None = None,
     is_coordinator: bool = False,
     locale: Locale = Locale.SV,
+    audited: bool = True,
 ) -> User:
     """Invite someone by email: coordinators to erfa, leads into their own group.
 
     An invitation to a person who is already an official of erfa adds them to the
-    group instead (when a group is named) and sends no mail.
+    group instead (when a group is named) and sends no mail. `audited=False` when the
+    invitation is part of another act that writes the one audit entry (approving a
+    sign-up request).
     """
     target = groups.group_to_manage(session, actor, group) if group else None
     if target is None or is_coordinator:
@@ -169,14 +172,25 @@ def invite_official(
         )
     )
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "user.invite",
-        target_type="user",
-        target_id=user.id,
-        group_id=target.id if target else None,
+    if audited:
+        audit.record(
+            session,
+            actor,
+            "user.invite",
+            target_type="user",
+            target_id=user.id,
+            group_id=target.id if target else None,
+            after={"email": user.email, "name": user.name, "status": user.status.value},
+        )
+    queue_invitation_mail(
+        session, actor, user, secret=secret, group_name=target.name if target else ""
     )
+    return user
+
+
+def queue_invitation_mail(
+    session: Session, actor: Actor, user: User, *, secret: str, group_name: str
+) -> None:
     outbox.queue(
         session,
         "invitation",
@@ -184,10 +198,9 @@ def invite_official(
         locale=user.locale.value,
         name=user.name,
         inviter=actor.name or "erfa",
-        group=target.name if target else "",
+        group=group_name,
         path=f"/invitations/{secret}",
     )
-    return user
 
 
 def find_invitation(session: Session, token: str) -> tuple[Invitation, User]:
@@ -353,20 +366,15 @@ def update_profile(
     name: str | None = None,
     title: str | None = None,
     locale: Locale | None = None,
-    municipality: str | None = None,
     handle: str | None = None,
 ) -> User:
-    """Officials edit their own name, title, handle and language; the municipality is a
-    coordinator's. A handle another official holds is Invalid with code `taken`."""
+    """Officials edit their own name, title, handle and language (the municipality and the
+    coordinator role are a coordinator's: `domain.officials.update_official`). A handle
+    another official holds is Invalid with code `taken`."""
     policy.require_signed_in(actor)
     user = session.get(User, user_id)
     if user is None or (user.id != actor.user_id and not policy.can_administer(actor)):
         raise NotFound("official")
-    if municipality is not None:
-        policy.require_administrator(actor)
-        home = directory.municipality_by_slug(session, municipality)
-        assert home.id is not None
-        user.municipality_id = home.id
     user.name, user.title = _check_name(
         name if name is not None else user.name, title if title is not None else user.title
     )
@@ -379,19 +387,37 @@ def update_profile(
     return user
 
 
-def set_suspended(session: Session, actor: Actor, *, user_id: int, suspended: bool) -> User:
-    """Suspend (sessions and tokens stop at once) or reactivate an official."""
+def set_suspended(
+    session: Session,
+    actor: Actor,
+    *,
+    user_id: int,
+    suspended: bool,
+    reason: str | None = None,
+) -> User:
+    """Suspend (sessions and tokens stop at once) or reactivate an official.
+
+    A suspension's `reason` is optional (None), but when given it is 1–`audit.MAX_REASON`
+    characters. Suspending a suspended official, or reactivating one who is not, is a
+    Conflict: two coordinators acting at once do not both succeed silently.
+    """
+    policy.require_write_access(actor)
     policy.require_administrator(actor)
+    text = check_reason(reason) if suspended else ""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("official")
     if user.id == actor.user_id:
         raise Invalid.field("user_id", "Coordinators cannot suspend themselves.")
-    now = utcnow()
+    if suspended == (user.status is UserStatus.SUSPENDED):
+        raise Conflict(
+            "The official is suspended already." if suspended else "The official is not suspended."
+        )
+    before, now = user.status, utcnow()
     if suspended:
         user.status, user.suspended_at = UserStatus.SUSPENDED, now
         auth.revoke_credentials(session, user_id, api_tokens=True)
-    elif user.status is UserStatus.SUSPENDED:
+    else:
         user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
         user.suspended_at = None
     user.updated_at = now
@@ -401,9 +427,26 @@ def set_suspended(session: Session, actor: Actor, *, user_id: int, suspended: bo
         "user.suspend" if suspended else "user.reactivate",
         target_type="user",
         target_id=user_id,
+        reason=text,
+        before={"status": before.value},
+        after={"status": user.status.value},
     )
     session.flush()
     return user
+
+
+def check_reason(reason: str | None) -> str:
+    """A reason that was given must say something, in at most `audit.MAX_REASON` characters."""
+    if reason is None:
+        return ""
+    text = reason.strip()
+    if not text:
+        raise Invalid.field("reason", "Give a reason.", "required")
+    if len(text) > audit.MAX_REASON:
+        raise Invalid.field(
+            "reason", f"A reason is at most {audit.MAX_REASON} characters long.", "too-long"
+        )
+    return text
 
 
 def list_users(

@@ -20,9 +20,7 @@ ROLE_TYPES = frozenset({"Visibility", "MemberRole"})
 ROLE_NAMES = ROLE_TYPES | {"is_coordinator", "is_lead", "is_member"}
 """Names a handler may not decide on; a plain `role` or `visibility` is parsed input."""
 
-DESCRIPTIVE_TEMPLATE_TESTS = {
-    ("admin/users.html", "u.is_coordinator"): "labels a listed official as a coordinator",
-}
+DESCRIPTIVE_TEMPLATE_TESTS: dict[tuple[str, str], str] = {}
 """Tests that describe a listed person rather than decide what the viewer may do, waiting
 for a descriptive field on their view model. Do not add to them: add the field."""
 
