@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from domain import directory, goals, groups, reading, threads
+from domain import directory, goals, groups, reading, themes, threads
 from erfa.deps import SessionDep
-from models import utcnow
 from web.deps import SignedIn
 from web.rendering import render
 
@@ -39,7 +38,7 @@ def index(
         "recent": recent,
         "unread": reading.read_states(session, actor, [thread for thread, _ in recent]),
         "unread_by_group": reading.unread_by_group(session, actor),
-        "theme": directory.current_theme(session, utcnow().year),
+        "theme": directory.current_theme(session, themes.local_today()),
         "goals": goals.list_goals(session),
         "goal": goal_id,
     }
