@@ -2,14 +2,31 @@
 
 from fastapi import APIRouter
 
-from api import attachments, groups, me, municipalities, resources, search, threads, users
+from api import (
+    attachments,
+    audit,
+    groups,
+    me,
+    moderation,
+    municipalities,
+    resources,
+    search,
+    stats,
+    themes,
+    threads,
+    users,
+)
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(me.router)
 router.include_router(groups.router)
 router.include_router(users.router)
+router.include_router(audit.router)
 router.include_router(threads.router)
+router.include_router(moderation.router)
 router.include_router(resources.router)
 router.include_router(attachments.router)
 router.include_router(search.router)
 router.include_router(municipalities.router)
+router.include_router(themes.router)
+router.include_router(stats.router)

@@ -7,7 +7,10 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from domain.audit_log import AuditRow
+from domain.flags import FlagItem
 from domain.groups import GroupView
+from domain.officials import OfficialView
 from domain.threads import PostView
 from models import (
     CASE_SECTIONS,
@@ -61,6 +64,11 @@ class GroupOut(BaseModel):
     created_at: datetime
     leads: list[LeadOut]
     can_read: bool
+    archived: bool = False
+    """Read-only: readable, but no new discussions, posts or members."""
+    goals: list[int] = []
+    theme: str | None = None
+    """The slug of the theme the group works under."""
 
     @classmethod
     def from_view(cls, view: GroupView) -> GroupOut:
@@ -87,6 +95,9 @@ class GroupOut(BaseModel):
                 for lead in view.leads
             ],
             can_read=view.can_read,
+            archived=view.archived,
+            goals=view.goals,
+            theme=view.theme.slug if view.theme else None,
         )
 
 
@@ -200,13 +211,27 @@ class GroupIn(BaseModel):
     focus_area: str = Field(max_length=32)
     description: str = Field(default="", max_length=5000)
     visibility: Visibility = Visibility.OPEN
+    leads: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        default=None,
+        max_length=20,
+        description="User ids of the first leads; without them the creating coordinator leads.",
+    )
+    goals: GoalIds = []
+    theme: str | None = Field(default=None, max_length=64, description="A theme's slug.")
 
 
 class GroupPatch(BaseModel):
+    """Leads change description, goals and theme; name, focus area and visibility are
+    the coordinators'."""
+
     name: str | None = Field(default=None, max_length=120)
     focus_area: str | None = Field(default=None, max_length=32)
     description: str | None = Field(default=None, max_length=5000)
     visibility: Visibility | None = None
+    goals: GoalIds | None = None
+    theme: str | None = Field(
+        default=None, max_length=64, description='A theme\'s slug; "" takes the theme away.'
+    )
 
 
 class MembershipOut(BaseModel):
@@ -300,6 +325,10 @@ class ThreadOut(BaseModel):
     created_at: datetime
     version: int
     goals: list[int]
+    lock_reason: str | None = None
+    slow_mode_s: int = 0
+    moved_from: str | None = None
+    """The slug of the group the discussion was last moved out of."""
     first_post: PostOut | None = None
 
     @classmethod
@@ -309,6 +338,7 @@ class ThreadOut(BaseModel):
         group: str,
         goals: list[int],
         first_post: PostOut | None = None,
+        moved_from: str | None = None,
     ) -> ThreadOut:
         assert thread.id is not None
         return cls(
@@ -324,6 +354,9 @@ class ThreadOut(BaseModel):
             created_at=thread.created_at,
             version=thread.version,
             goals=goals,
+            lock_reason=thread.lock_reason,
+            slow_mode_s=thread.slow_mode_s,
+            moved_from=moved_from,
             first_post=first_post,
         )
 
@@ -452,3 +485,284 @@ class ResourceOut(BaseModel):
             updated_at=resource.updated_at,
             adoptions=adoptions,
         )
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class HideIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class MoveIn(BaseModel):
+    group: str = Field(min_length=1, max_length=64)
+
+
+class ThreadPatch(BaseModel):
+    """What moderators change of a discussion besides pin, lock and move."""
+
+    title: str | None = Field(default=None, max_length=1000)
+    slow_mode_s: int | None = Field(default=None, ge=0, le=86_400)
+
+
+class FlagIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class FlagResolveIn(BaseModel):
+    action: Literal["hide", "dismiss"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class FlagCreatedOut(BaseModel):
+    id: int
+    post_id: int
+    reason: str
+    created_at: datetime
+
+
+class FlagOut(BaseModel):
+    id: int
+    post_id: int
+    thread_id: int
+    reasons: list[str]
+    count: int
+    status: Literal["open", "resolved"]
+    resolution: Literal["hide", "dismiss"] | None
+    resolution_reason: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+    @classmethod
+    def from_item(cls, item: FlagItem) -> FlagOut:
+        assert item.post.id is not None
+        assert item.thread.id is not None
+        return cls(
+            id=item.id,
+            post_id=item.post.id,
+            thread_id=item.thread.id,
+            reasons=item.reasons,
+            count=item.count,
+            status="open" if item.open else "resolved",
+            resolution=item.resolution,
+            resolution_reason=item.resolution_reason,
+            created_at=item.created_at,
+            resolved_at=item.resolved_at,
+        )
+
+
+class MunicipalityStatsOut(BaseModel):
+    slug: str
+    name: str
+    active_30d: int
+    """Active officials seen (signed in, posted, read) within 30 days of now."""
+    active_90d: int
+    posts: int
+    threads: int
+    """New discussions started in the period."""
+    resources: int
+    """Resources shared (created) in the period."""
+    adoptions: int
+    """Adoptions recorded in the period."""
+
+
+class MonthStatsOut(BaseModel):
+    month: str = Field(examples=["2026-03"])
+    posts: int
+    new_discussions: int
+
+
+class GroupStatsOut(BaseModel):
+    slug: str
+    name: str
+    months: list[MonthStatsOut]
+    """Every month of the period, months without posts too."""
+
+
+class StatsOut(BaseModel):
+    """Activity in the period (posts and discussions count whole months), and what waits."""
+
+    from_: date = Field(alias="from")
+    to: date
+    municipalities: list[MunicipalityStatsOut]
+    groups: list[GroupStatsOut]
+    open_flags: int
+    """Posts with open flags."""
+    pending_join_requests: int
+    pending_signups: int
+
+
+class RepresentativeOut(BaseModel):
+    id: int
+    name: str
+    title: str
+
+
+class MunicipalityYearOut(BaseModel):
+    year: int
+    status: Literal["invoiced", "paid", "not_member"]
+    fee_sek: int
+    note: str
+    updated_at: datetime | None
+
+
+class MunicipalityAdminOut(BaseModel):
+    """A municipality as the coordinators administer it."""
+
+    id: int
+    slug: str
+    name: str
+    county: str
+    domains: list[str]
+    representative: RepresentativeOut | None
+    is_member: bool
+    current_year: MunicipalityYearOut | None
+    """The membership of the current year, if recorded."""
+
+
+class MunicipalityIn(BaseModel):
+    name: str = Field(max_length=120)
+    slug: str | None = Field(
+        default=None, max_length=64, description="Folded from the name when left out."
+    )
+    county: str = Field(default="", max_length=120)
+    domains: list[Annotated[str, Field(max_length=253)]] = Field(default=[], max_length=20)
+
+
+class MunicipalityPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=120)
+    county: str | None = Field(default=None, max_length=120)
+    domains: list[Annotated[str, Field(max_length=253)]] | None = Field(
+        default=None, max_length=20, description="Replaces the list of email domains."
+    )
+    representative_id: int | None = Field(
+        default=None, description="An active official of the municipality; null: none."
+    )
+
+
+class MunicipalityYearIn(BaseModel):
+    status: str = Field(max_length=32, description="invoiced, paid or not_member")
+    fee_sek: int | None = Field(default=None, description="10 000 for a new year if left out.")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ThemeOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    description: str
+    starts_on: date
+    ends_on: date
+    current: bool
+    """The period holds today."""
+
+
+class ThemeIn(BaseModel):
+    name: str = Field(max_length=120)
+    slug: str | None = Field(
+        default=None, max_length=64, description="Folded from the name when left out."
+    )
+    description: str = Field(default="", max_length=5000)
+    starts_on: date
+    ends_on: date
+
+
+class ThemePatch(BaseModel):
+    name: str | None = Field(default=None, max_length=120)
+    description: str | None = Field(default=None, max_length=5000)
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class AuditActorOut(BaseModel):
+    id: int
+    name: str
+
+
+class AuditEntryOut(BaseModel):
+    """One audited act: `before` and `after` hold the fields it changed."""
+
+    id: int
+    at: datetime
+    actor: AuditActorOut | None = Field(description="null when the system (CLI) acted.")
+    action: str
+    object_type: str
+    object_id: int | None
+    group: str | None = Field(description="The group's slug, if the act was in one.")
+    reason: str | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+    @classmethod
+    def from_row(cls, row: AuditRow) -> AuditEntryOut:
+        entry = row.entry
+        assert entry.id is not None
+        actor = (
+            AuditActorOut(id=entry.actor_id, name=row.actor_name or "")
+            if entry.actor_id is not None
+            else None
+        )
+        return cls(
+            id=entry.id,
+            at=entry.created_at,
+            actor=actor,
+            action=entry.action,
+            object_type=entry.target_type,
+            object_id=entry.target_id,
+            group=row.group_slug,
+            reason=entry.reason or None,
+            before=entry.before,
+            after=entry.after,
+        )
+
+
+class OfficialGroupOut(BaseModel):
+    slug: str
+    name: str
+    lead: bool
+
+
+class InvitationOut(BaseModel):
+    sent_at: datetime
+    expires_at: datetime
+    expired: bool
+
+
+class OfficialOut(UserOut):
+    """An official as the coordinators see them: their groups, when they were last active
+    and, while they have not accepted it, their invitation."""
+
+    groups: list[OfficialGroupOut]
+    last_active_at: datetime | None
+    suspended_at: datetime | None
+    invitation: InvitationOut | None
+
+    @classmethod
+    def from_view(cls, view: OfficialView) -> OfficialOut:
+        base = UserOut.from_model(view.user)
+        invitation = view.invitation
+        return cls(
+            **base.model_dump(),
+            groups=[OfficialGroupOut(slug=g.slug, name=g.name, lead=g.lead) for g in view.groups],
+            last_active_at=view.user.last_active_at,
+            suspended_at=view.user.suspended_at,
+            invitation=(
+                InvitationOut(
+                    sent_at=invitation.sent_at,
+                    expires_at=invitation.expires_at,
+                    expired=invitation.expired,
+                )
+                if invitation
+                else None
+            ),
+        )
+
+
+class SuspendIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class OfficialPatch(BaseModel):
+    municipality: str | None = Field(default=None, max_length=64)
+    is_coordinator: bool | None = None

@@ -102,7 +102,7 @@ OFFICIALS: list[dict[str, Any]] = [
         "municipality": "hedemora",
         "coordinator": False,
         "locale": "sv",
-        "groups": {"ungdom": "lead", "styrgrupp": "member"},
+        "groups": {"ungdom": "lead", "styrgrupp": "lead"},
     },
     {
         "email": "maria.oberg@fagersta.se",
@@ -467,6 +467,10 @@ THREADS: list[dict[str, Any]] = [
         "goals": [11, 17],
         "pinned": False,
         "locked": True,
+        "lock_reason": (
+            "Bildbanken är beslutad och fortsätter i projektgruppen; nya frågor tar vi i "
+            "en ny tråd."
+        ),
         "posts": [
             {
                 "author": "erik.lundgren@filipstad.se",
@@ -1011,5 +1015,37 @@ RESOURCES: list[dict[str, Any]] = [
                 ),
             },
         ],
+    },
+]
+
+
+# Moderation that has happened in the demo association: a pending request to join the
+# closed steering group, flags on posts (one open, one dismissed). Posts are named by
+# the thread title and the index of the post in it (from 0).
+JOIN_REQUESTS: list[dict[str, Any]] = [
+    {
+        "official": "emma.karlsson@norberg.se",
+        "group": "styrgrupp",
+        "message": (
+            "Jag samordnar ungdomsfrågorna i Norberg och vill gärna vara med när "
+            "styrgruppen planerar nästa års konferens."
+        ),
+    },
+]
+
+FLAGS: list[dict[str, Any]] = [
+    {
+        "official": "emma.karlsson@norberg.se",
+        "thread": "Hur når ni unga som aldrig kommer till fritidsgården?",
+        "post": 1,
+        "reason": "Inlägget nämner en enskild handledare med namn; bör det ligga öppet?",
+        "resolve": None,
+    },
+    {
+        "official": "linnea.hakansson@nora.se",
+        "thread": "Hur når ni unga som aldrig kommer till fritidsgården?",
+        "post": 3,
+        "reason": "Stämmer siffrorna? De skiljer sig från vad vi fått från SKR.",
+        "resolve": {"action": "dismiss", "reason": "Siffrorna gäller 2019; inget fel i sak."},
     },
 ]

@@ -14,8 +14,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from domain import demo_data, directory, groups, resources, search, users
-from domain.actor import SYSTEM
+from domain import (
+    activity,
+    demo_activity,
+    demo_data,
+    demo_directory,
+    directory,
+    flags,
+    groups,
+    moderation,
+    resources,
+    search,
+    users,
+)
+from domain.actor import SYSTEM, Actor, load_actor
 from domain.errors import Invalid
 from domain.markup import render_markdown
 from domain.passwords import hash_password
@@ -62,11 +74,17 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         return []
     group_ids = _seed_groups(session)
     people, logins = _seed_officials(session, group_ids)
+    demo_directory.seed_municipality_years(session)
+    demo_directory.seed_themes(session)
     clock = _Clock(utcnow() - timedelta(days=60))
-    for item in demo_data.THREADS:
-        _seed_thread(session, clock, group_ids[item["group"]], people, item)
+    seeded = {
+        item["title"]: _seed_thread(session, clock, group_ids[item["group"]], people, item)
+        for item in demo_data.THREADS
+    }
     for item in demo_data.RESOURCES:
         _seed_resource(session, clock, group_ids[item["group"]], people, item)
+    _seed_moderation(session, people, seeded)
+    demo_activity.seed_history(session)
     return logins
 
 
@@ -142,8 +160,6 @@ def _seed_thread(
         group_id=group_id,
         author_id=first_author.id,
         title=title or item["title"],
-        pinned=item.get("pinned", False),
-        locked=item.get("locked", False),
         created_at=clock.tick(),
     )
     session.add(thread)
@@ -197,6 +213,57 @@ def _seed_thread(
     if group.last_activity_at is None or group.last_activity_at < thread.last_posted_at:
         group.last_activity_at = thread.last_posted_at
     return thread
+
+
+def _seed_moderation(session: Session, people: dict[str, User], seeded: dict[str, Thread]) -> None:
+    """What the leads have done in the demo: pins and locks (through the moderation
+    services, so the audit log has them), a pending join request, flags."""
+    leads = {
+        slug: item["email"]
+        for item in demo_data.OFFICIALS
+        for slug, role in item["groups"].items()
+        if role == "lead" and not item["coordinator"]
+    }
+
+    def actor(email: str) -> Actor:
+        user_id = people[email].id
+        assert user_id is not None
+        return load_actor(session, user_id)
+
+    for item in demo_data.THREADS:
+        thread = seeded[item["title"]]
+        assert thread.id is not None
+        lead = actor(leads[item["group"]])
+        if item.get("pinned"):
+            moderation.set_pinned(session, lead, thread_id=thread.id, pinned=True)
+        if item.get("locked"):
+            moderation.set_locked(
+                session, lead, thread_id=thread.id, locked=True, reason=item.get("lock_reason")
+            )
+    for request in demo_data.JOIN_REQUESTS:
+        groups.join_group(
+            session, actor(request["official"]), slug=request["group"], message=request["message"]
+        )
+    for entry in demo_data.FLAGS:
+        thread = seeded[entry["thread"]]
+        post_id = session.exec(
+            select(Post.id).where(Post.thread_id == thread.id, Post.position == entry["post"] + 1)
+        ).one()
+        assert post_id is not None
+        flag = flags.flag_post(
+            session, actor(entry["official"]), post_id=post_id, reason=entry["reason"]
+        )
+        if entry["resolve"] is not None:
+            group = session.get(Group, thread.group_id)
+            assert group is not None
+            assert flag.id is not None
+            flags.resolve(
+                session,
+                actor(leads[group.slug]),
+                flag_id=flag.id,
+                action=flags.Resolution(entry["resolve"]["action"]),
+                reason=entry["resolve"]["reason"],
+            )
 
 
 def _seed_resource(
@@ -391,6 +458,7 @@ def seed_synthetic(
         ],
     )
     login = DemoLogin(f"bench-{tag}-0@avesta.se", password, "member")
+    activity.rebuild(session)
     return SyntheticCorpus(groups, threads, posts, officials, login)
 
 

@@ -5,13 +5,19 @@ from fastapi import APIRouter, Depends
 from web import (
     account,
     admin,
+    audit,
     csrf,
+    group_admin,
     groups,
+    moderation,
+    municipalities_admin,
     notifications,
+    overview,
     pages,
     resources,
     search,
     settings,
+    themes,
     threads,
 )
 
@@ -19,9 +25,15 @@ router = APIRouter(dependencies=[Depends(csrf.verify)])
 router.include_router(account.router)
 router.include_router(settings.router)
 router.include_router(groups.router)
+router.include_router(group_admin.router)
 router.include_router(threads.router)
+router.include_router(moderation.router)
 router.include_router(resources.router)
 router.include_router(search.router)
 router.include_router(notifications.router)
 router.include_router(admin.router)
+router.include_router(audit.router)
+router.include_router(municipalities_admin.router)
+router.include_router(themes.router)
+router.include_router(overview.router)
 router.include_router(pages.router)

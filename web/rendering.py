@@ -113,6 +113,7 @@ def render(
         "csrf_token": csrf.token(request),
         "current_actor": actor,
         "can_administer": actor is not None and policy.can_administer(actor),
+        "can_read_audit": actor is not None and policy.can_read_audit(actor),
         "unread_notifications": getattr(request.state, "unread_notifications", 0),
         **(context or {}),
     }

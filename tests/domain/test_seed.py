@@ -86,3 +86,48 @@ def test_demo_seed_never_seeds_over_existing_data(session: Session) -> None:
     users_before = count(session, User)
     assert seed_demo(session) == []
     assert count(session, User) == users_before
+
+
+def test_the_demo_shows_moderation_an_ordinary_lead_can_act_on(session: Session) -> None:
+    from models import (
+        AuditEntry,
+        Flag,
+        FlagStatus,
+        JoinRequest,
+        JoinRequestStatus,
+        MemberRole,
+        Membership,
+        Notification,
+        NotificationKind,
+    )
+
+    seed_demo(session)
+    steering = session.exec(select(Group).where(Group.slug == "styrgrupp")).one()
+    assert steering.visibility is Visibility.CLOSED
+    ordinary_leads = session.exec(
+        select(User)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(
+            Membership.group_id == steering.id,
+            Membership.role == MemberRole.LEAD,
+            col(User.is_coordinator).is_(False),
+        )
+    ).all()
+    assert [u.email for u in ordinary_leads] == ["johan.eriksson@hedemora.se"]
+    pending = session.exec(
+        select(JoinRequest).where(
+            JoinRequest.group_id == steering.id,
+            JoinRequest.status == JoinRequestStatus.PENDING,
+        )
+    ).all()
+    assert len(pending) == 1
+    statuses = sorted(f.status.value for f in session.exec(select(Flag)).all())
+    assert statuses == [FlagStatus.DISMISSED.value, FlagStatus.OPEN.value]
+    actions = set(session.exec(select(AuditEntry.action)).all())
+    assert {"thread.lock", "thread.pin", "flag.dismiss"} <= actions
+    locked = session.exec(select(Thread).where(col(Thread.locked).is_(True))).one()
+    assert locked.lock_reason
+    lead_told = session.exec(
+        select(Notification.kind).where(Notification.user_id == ordinary_leads[0].id)
+    ).all()
+    assert NotificationKind.FLAG in lead_told

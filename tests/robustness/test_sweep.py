@@ -139,9 +139,11 @@ def test_the_sweep_sees_both_doors_and_has_a_value_for_every_path_parameter(
     refused = []
     for endpoint in world.endpoints:
         verdict = world.baseline(endpoint, world.chosen(endpoint)[0])
-        if not verdict.succeeded:
+        # A 409 is the route's own answer to the world's state (unpin what is not
+        # pinned): the request reached it.
+        if not verdict.succeeded and verdict.status != 409:
             refused.append(f"{endpoint}: {verdict.status}")
-    assert len(refused) < len(world.endpoints) / 10, refused  # the sweep reaches the routes
+    assert len(refused) < len(world.endpoints) / 10, "\n".join(refused)  # it reaches the routes
     world.sweep.assert_clean()
 
 

@@ -53,6 +53,16 @@ KNOWN_SAMPLES: dict[str, Any] = {
     "next": "/",
     "outcome": "Bra",
     "expires_at": "2099-01-01T00:00:00+00:00",
+    "starts_on": "2031-01-01",
+    "ends_on": "2031-12-31",
+    "group": "svepet-stangd",
+    "domains": ["svepet.se"],
+    "year": 2026,
+    "status": "paid",
+    "fee_sek": 10000,
+    "representative_id": None,
+    "reason": "Svepet prövar",
+    "slow_mode_s": 0,
 }
 QUERY_SAMPLES = {"q": "svepet"}
 """Values of required query parameters; any other gets "1"."""

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
@@ -32,12 +33,15 @@ from sqlmodel import Session, select
 
 from api.auth import ALGORITHM, AUDIENCE, ISSUER
 from models import (
+    Flag,
     Group,
     MemberRole,
+    Municipality,
     Notification,
     NotificationKind,
     Post,
     SignupRequest,
+    Theme,
     Thread,
     User,
     Visibility,
@@ -85,6 +89,8 @@ PATH_PARAMS = {
     "action",
     "token",
     "name",
+    "flag_id",
+    "year",
 }
 """Path parameters the world has a real value for; a new one needs a line in `built_world`."""
 
@@ -236,6 +242,11 @@ def _forum(session: Session, coordinator: User, member: User) -> tuple[Group, Th
     make_membership(session, group=group, user=member)
     closed = make_group(session, slug="svepet-stangd", visibility=Visibility.CLOSED)
     make_membership(session, group=closed, user=coordinator, role=MemberRole.LEAD)
+    # A municipality and a theme of the same slug, for their administrators' routes.
+    session.add(Municipality(slug="svepet", name="Svepet"))
+    session.add(
+        Theme(slug="svepet", name="Svepet", starts_on=date(2030, 1, 1), ends_on=date(2030, 12, 31))
+    )
     thread = make_thread(session, group=group, author=member)
     post = make_post(session, thread=thread, author=member, body="Första inlägget.")
     reply = make_post(session, thread=thread, author=coordinator, body="Ett svar.")
@@ -294,6 +305,17 @@ def _pending(
     return signup, notification
 
 
+def _flag(session: Session, *, flagger: User, group: Group, post: Post) -> Flag:
+    """An open flag on a post of the open group, for the moderation queue."""
+    assert flagger.id is not None
+    assert group.id is not None
+    assert post.id is not None
+    flag = Flag(post_id=post.id, user_id=flagger.id, group_id=group.id, reason="Svepet flaggar")
+    session.add(flag)
+    session.flush()
+    return flag
+
+
 def _anonymous_clients(app: FastAPI) -> tuple[TestClient, TestClient]:
     """A visitor whose page sends the CSRF header, and a browser without JavaScript."""
     anonymous = TestClient(app, follow_redirects=False)
@@ -326,6 +348,7 @@ def built_world(
     signup, notification = _pending(
         session, coordinator=coordinator, member=member, group=group, thread=thread, reply=reply
     )
+    flag = _flag(session, flagger=applicant, group=group, post=post)
     anonymous, headerless = _anonymous_clients(app)
     clients = {
         "api:coordinator": api_coordinator,
@@ -352,6 +375,8 @@ def built_world(
         "action": "suspend",
         "token": "ingen-sadan-lank",
         "name": "htmx.min.js",
+        "flag_id": str(flag.id),
+        "year": "2026",
     }
     assert set(values) == PATH_PARAMS
     with ExitStack() as stack:
