@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import goals, groups, memberships, notifications, reading, threads
+from domain import directory, goals, groups, memberships, notifications, reading, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from erfa.deps import IdPath, SessionDep
@@ -70,6 +70,7 @@ def detail(
         "slug": slug,
         "errors": [],
         "join_requests": requests,
+        "municipalities": directory.list_municipalities(session) if view.can_post else [],
         "goals": goals.list_goals(session) if view.can_post or view.goals else [],
         "notice": request.query_params.get("notice"),
     }

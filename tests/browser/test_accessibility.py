@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer
 
@@ -119,4 +119,78 @@ def test_the_pages_of_daily_work_have_no_serious_violation(
     ):
         page.goto(path)
         found[path] = serious_violations(page)
+    assert found == {path: [] for path in found}
+
+
+def set_language(page: Page, locale: str) -> None:
+    """The official's own language setting (it outranks the browser's)."""
+    page.goto("/settings")
+    if page.locator("html").get_attribute("lang") == locale:
+        return
+    page.get_by_label("English" if locale == "en" else "Svenska", exact=True).check()
+    page.locator("form").filter(has=page.locator('input[name="locale"]')).locator(
+        "button[type=submit]"
+    ).click()
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+
+
+@pytest.fixture(scope="module")
+def moderation(live_server: LiveServer, content: dict[str, str]) -> dict[str, str]:
+    """A reader's flag on the coordinator's post, so that the queue has an item."""
+    email = f"a11y-{content['thread']}@nora.se"
+    live_server.erfa(
+        "user",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "Rut Läsare",
+        "--municipality",
+        "nora",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    api = httpx.Client(base_url=live_server.base_url + "/api/v1")
+    token = api.post("/auth/token", data={"username": email, "password": PASSWORD}).json()
+    api.headers["Authorization"] = f"Bearer {token['access_token']}"
+    posts = api.get(f"/threads/{content['thread']}/posts").json()["items"]
+    flagged = api.post(f"/posts/{posts[0]['id']}/flags", json={"reason": "Kontrollera länken"})
+    assert flagged.status_code == 201, flagged.text
+    api.close()
+    return {"reader": email}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_moderation_and_administration_pages_have_no_serious_violation(
+    page: Page, content: dict[str, str], moderation: dict[str, str], locale: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, content["email"])
+    set_language(page, locale)
+    found = {}
+    for path in (
+        "/g/a11y/flags",
+        "/g/a11y/flags?status=resolved",
+        "/g/a11y/members",
+        "/g/a11y/settings",
+        "/admin/groups/new",
+        f"/t/{content['thread']}",
+        "/admin/audit",
+        "/admin/overview",
+        "/admin/users",
+        "/admin/signups",
+        "/admin/municipalities",
+        "/admin/municipalities/borlange",
+        "/themes",
+        "/notifications",
+    ):
+        page.goto(path)
+        if path.startswith("/t/"):
+            page.locator("details.moderation > summary").click()
+        found[path] = serious_violations(page)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            found[path].append(f"the page scrolls sideways by {overflow} px at {width} px")
+    set_language(page, "sv")
     assert found == {path: [] for path in found}

@@ -43,7 +43,9 @@ def test_a_flag_reaches_the_lead_who_hides_the_post_in_place_and_the_author_sees
     slug = group_with(live_server, author, member, visibility="open")
     live_server.erfa("group", "add-member", slug, lead, "--lead")
 
-    sign_in(page, author)
+    sign_in(page, coordinator)
+    before = overview_figures(page)
+    switch_to(page, author)
     secret = f"Handledaren heter Kalle {unique()}"
     thread_id = start_discussion(page, slug, "Feriepraktik i sommar", secret)
 
@@ -61,6 +63,16 @@ def test_a_flag_reaches_the_lead_who_hides_the_post_in_place_and_the_author_sees
         "Tack! Gruppens ledare tittar på inlägget."
     )
     assert other_page.evaluate(MARKER) is True
+
+    # The coordinator's overview counts the new post and the open flag.
+    switch_to(page, coordinator)
+    after = overview_figures(page)
+    assert after == {
+        "avesta posts": before["avesta posts"] + 1,
+        "avesta discussions": before["avesta discussions"] + 1,
+        "open flags": before["open flags"] + 1,
+    }
+    switch_to(page, author)
 
     # The lead is told, opens the queue from the notification and hides the post there.
     switch_to(other_page, lead)
@@ -96,4 +108,24 @@ def test_a_flag_reaches_the_lead_who_hides_the_post_in_place_and_the_author_sees
     expect(page.get_by_text("Inlägget har dolts av en moderator.")).to_be_visible()
     expect(page.get_by_text(secret)).to_have_count(0)
 
+    # The coordinator finds the act in the audit log, filtered by its action.
+    switch_to(page, coordinator)
+    page.goto("/admin/audit")
+    page.get_by_label("Åtgärd").select_option(value="flag.")
+    page.get_by_role("button", name="Visa").click()
+    row = page.get_by_role("row").filter(has_text="Personuppgifter om en handledare")
+    expect(row).to_contain_text("Lena Holm")
+    expect(row).to_contain_text("Dolde ett flaggat inlägg")
+    expect(row).to_contain_text(f"Unga i {slug}")
+
     assert page_watch.console_errors == []
+
+
+def overview_figures(page: Page) -> dict[str, int]:
+    page.goto("/admin/overview")
+    avesta = page.locator('tr[data-municipality="avesta"] td')
+    return {
+        "avesta posts": int(avesta.nth(2).inner_text()),
+        "avesta discussions": int(avesta.nth(3).inner_text()),
+        "open flags": int(page.locator("#open-flags").inner_text()),
+    }

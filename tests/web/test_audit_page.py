@@ -103,7 +103,7 @@ def test_a_coordinator_reads_the_log_in_words(browser_as: Browser, world: World)
     page = browser_as(world.coordinator).get("/admin/audit?from=2026-06-01", headers=EN)
     assert page.status_code == 200
     text = page.text
-    assert "<caption>Audit entries, newest first</caption>" in text
+    assert '<caption id="audit-caption">Audit entries, newest first</caption>' in text
     assert "Locked a discussion" in text
     assert "Moved a discussion" in text
     assert "Linnea Lead" in text

@@ -34,7 +34,7 @@ def test_the_list_shows_every_municipality_and_the_navigation_links_to_it(
     for name in ("Avesta", "Borlänge", "Storfors"):
         assert name in html
     assert "avesta.se" in html
-    assert "<caption>" in html
+    assert '<caption id="municipalities-caption">' in html
     member_page = browser_as(make_user(session)).get("/").text
     assert 'href="/admin/municipalities"' not in member_page
 

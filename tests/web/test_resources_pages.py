@@ -110,3 +110,16 @@ def test_files_are_uploaded_from_the_page_and_downloaded_by_readers_only(
     page = client.get(location).text
     link = page.split("/a/")[1].split('"')[0]
     assert browser_as(make_user(session)).get(f"/a/{link}").content == pdf
+
+
+def test_the_group_page_offers_every_municipality_with_ones_own_preselected(
+    browser_as: Browser, session: Session
+) -> None:
+    group = make_group(session, slug="kommunval")
+    official = make_user(session)
+    make_membership(session, group=group, user=official)
+    page = browser_as(official).get("/g/kommunval").text
+    share_form = page[page.index('id="res-municipality"') :]
+    share_form = share_form[: share_form.index("</select>")]
+    assert share_form.count("<option") == 10
+    assert '<option value="avesta" selected>' in share_form

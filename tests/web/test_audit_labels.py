@@ -1,0 +1,36 @@
+"""Every action the domain audits has words in the audit log, in both languages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from erfa import i18n
+from web.rendering import templates
+
+DOMAIN = Path(__file__).resolve().parents[2] / "domain"
+ACTION = re.compile(
+    r'"((?:group|membership|join_request|municipality|theme|thread|post|flag|user|signup|token)\.[a-z_]+)"'
+)
+FLAG_ACTIONS = {"flag.hide", "flag.dismiss"}  # f"flag.{action.value}" in domain/flags.py
+
+
+def audited_actions() -> set[str]:
+    found = set(FLAG_ACTIONS)
+    for source in DOMAIN.glob("*.py"):
+        found |= set(ACTION.findall(source.read_text()))
+    return found
+
+
+def test_the_domain_audits_the_acts_of_this_issue() -> None:
+    assert {"thread.lock", "post.hide", "group.archive", "theme.create"} <= audited_actions()
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_every_audited_action_has_a_label(locale: str) -> None:
+    i18n.activate(locale)
+    macro = templates.env.get_template("components/audit_labels.html").module.action_label  # type: ignore[attr-defined]
+    unlabelled = sorted(a for a in audited_actions() if "<code>" in str(macro(a)))
+    assert unlabelled == []
