@@ -223,6 +223,8 @@ class MembersPage:
     """Offer the form that adds an official by email or @handle."""
     show_activity: bool
     """Show when each member was last active: for who manages the members."""
+    municipalities: list[Municipality] = field(default_factory=list)
+    """For the form that invites someone without an account into the group."""
 
 
 def members_page(session: Session, actor: Actor, *, slug: str, page: int = 1) -> MembersPage:
@@ -248,6 +250,9 @@ def members_page(session: Session, actor: Actor, *, slug: str, page: int = 1) ->
         more=len(members) > MEMBERS_PER_PAGE,
         can_add_members=view.can_manage and not view.archived,
         show_activity=view.can_manage,
+        municipalities=directory.list_municipalities(session)
+        if view.can_manage and not view.archived
+        else [],
     )
 
 

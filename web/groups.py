@@ -14,10 +14,20 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import directory, goals, groups, memberships, notifications, reading, threads
+from domain import (
+    directory,
+    goals,
+    groups,
+    memberships,
+    notifications,
+    reading,
+    threads,
+    users,
+)
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
-from erfa.deps import IdPath, SessionDep
+from erfa import ratelimit
+from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from models import MemberRole
 from web.deps import SignedIn
 from web.rendering import is_htmx, render, see_other
@@ -114,6 +124,9 @@ def members_context(session: Session, actor: Actor, slug: str, page: int = 1) ->
         "already": None,
         "added": None,
         "notice": None,
+        "invite_errors": [],
+        "invite_refused": None,
+        "invite": {},
     }
 
 
@@ -145,6 +158,49 @@ def add_member(
         context["added"] = added.user.name
         return render(request, "groups/members.html", context, block="members_section")
     return see_other(request, group_url(slug, "/members", "added"))
+
+
+@router.post("/g/{slug}/members/invite", name="groups:invite")
+def invite(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    limiter: RateLimiterDep,
+    email: Annotated[str, Form(max_length=254)],
+    name: Annotated[str, Form(max_length=120)],
+    municipality: Annotated[str, Form(max_length=64)],
+    title: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Invite someone without an account into the group: they get a mail with a link to
+    set up their account, and are a member once they have."""
+    ratelimit.send_invitation(limiter, actor.user_id)
+    try:
+        users.invite_official(
+            session,
+            actor,
+            email=email,
+            name=name,
+            municipality=municipality,
+            title=title,
+            group=slug,
+        )
+    except (Invalid, Conflict) as exc:
+        session.rollback()
+        context = members_context(session, actor, slug)
+        context.update(
+            invite_errors=exc.errors if isinstance(exc, Invalid) else [],
+            invite_refused=exc.detail if isinstance(exc, Conflict) else None,
+            invite={"email": email, "name": name, "municipality": municipality, "title": title},
+        )
+        return render(
+            request, "groups/members.html", context, block="members_section", status_code=422
+        )
+    if is_htmx(request):
+        context = members_context(session, actor, slug)
+        context["notice"] = "invited"
+        return render(request, "groups/members.html", context, block="members_section")
+    return see_other(request, group_url(slug, "/members", "invited"))
 
 
 @router.post("/g/{slug}/members/{user_id}/role", name="groups:set_role")

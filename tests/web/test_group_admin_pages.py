@@ -443,3 +443,34 @@ def test_a_coordinator_renames_and_archives_and_the_directory_says_so(
     assert browser_as(team.lead).post("/g/styr-w/archive").status_code == 403
     assert coordinator.post("/g/styr-w/unarchive").status_code == 303
     assert actions(session) == ["group.update", "group.archive", "group.unarchive"]
+
+
+def test_a_lead_invites_someone_without_an_account_into_the_group(
+    browser_as: Browser, session: Session, team: Team
+) -> None:
+    from models import Invitation
+
+    lead = browser_as(team.lead)
+    form = {"email": "ny.person@nora.se", "name": "Ny Person", "municipality": "nora"}
+    page = lead.get("/g/styr-w/members").text
+    assert 'action="/g/styr-w/members/invite"' in page
+    sent = lead.post("/g/styr-w/members/invite", data=form)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/g/styr-w/members?notice=invited"
+    session.expire_all()
+    invited = session.exec(select(User).where(User.email == "ny.person@nora.se")).one()
+    invitation = session.exec(select(Invitation).where(Invitation.user_id == invited.id)).one()
+    assert invitation.group_id == team.group.id
+    assert actions(session)[-1] == "user.invite"
+
+    bad = lead.post(
+        "/g/styr-w/members/invite", data={**form, "email": "inte-en-adress"}, headers=HTMX
+    )
+    assert bad.status_code == 422
+    assert "check the address and the name" in bad.text
+    assert 'value="inte-en-adress"' in bad.text
+
+    refused = browser_as(team.member).post("/g/styr-w/members/invite", data=form)
+    assert refused.status_code == 403
+    other = browser_as(team.other_lead).post("/g/styr-w/members/invite", data=form)
+    assert other.status_code == 403
