@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.auth import ApiActor
+from api.etags import etag_of, if_match_version
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import (
@@ -72,15 +73,28 @@ def move(thread_id: IdPath, data: MoveIn, session: SessionDep, actor: ApiActor) 
     return _thread_out(session, actor, thread_id)
 
 
-@router.patch("/threads/{thread_id}", responses=REFUSALS)
+@router.patch("/threads/{thread_id}", responses=problem_responses(401, 403, 404, 409, 412))
 def patch_thread(
-    thread_id: IdPath, data: ThreadPatch, session: SessionDep, actor: ApiActor
+    thread_id: IdPath,
+    data: ThreadPatch,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
 ) -> ThreadOut:
-    """Rename a discussion or set its slow mode (moderators)."""
+    """Rename a discussion or set its slow mode (moderators); `If-Match` with a stale
+    version is a 412."""
     moderation.update_thread(
-        session, actor, thread_id=thread_id, title=data.title, slow_mode_s=data.slow_mode_s
+        session,
+        actor,
+        thread_id=thread_id,
+        title=data.title,
+        slow_mode_s=data.slow_mode_s,
+        expected_version=if_match_version(request),
     )
-    return _thread_out(session, actor, thread_id)
+    out = _thread_out(session, actor, thread_id)
+    response.headers["ETag"] = etag_of(out.version)
+    return out
 
 
 @router.post("/posts/{post_id}/hide", responses=REFUSALS)

@@ -10,7 +10,7 @@ flags of one post resolved together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -336,12 +336,13 @@ def open_count(session: Session, group_id: int) -> int:
     )
 
 
-def parse_at(value: object) -> datetime:
-    """A queue position's time, as the cursor carries it (ISO 8601)."""
+def parse_at(value: object, field: str = "cursor") -> datetime:
+    """A queue position's time (ISO 8601); one without a zone is taken as UTC."""
     try:
-        return datetime.fromisoformat(str(value))
+        at = datetime.fromisoformat(str(value))
     except ValueError:
-        raise Invalid.field("cursor", "Not a cursor erfa issued.", "cursor") from None
+        raise Invalid.field(field, "Not a position in the queue.", field) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def check_resolution(value: str) -> Resolution:

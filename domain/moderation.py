@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from domain import audit, directory, notifications, policy, search, threads
 from domain.actor import Actor
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid, NotFound, StaleVersion
 from models import (
     Flag,
     FlagStatus,
@@ -27,6 +27,7 @@ from models import (
     Resource,
     SearchEntry,
     Thread,
+    Visibility,
     utcnow,
 )
 
@@ -127,6 +128,7 @@ def update_thread(
     thread_id: int,
     title: str | None = None,
     slow_mode_s: int | None = None,
+    expected_version: int | None = None,
 ) -> Thread:
     """Rename a discussion and/or set its slow mode: each member waits `slow_mode_s` seconds
     between their posts here (0 turns it off; moderators are not slowed). One act, one
@@ -135,6 +137,10 @@ def update_thread(
     if slow_mode_s is not None and not 0 <= slow_mode_s <= MAX_SLOW_MODE:
         raise Invalid.field("slow_mode_s", f"Slow mode is 0–{MAX_SLOW_MODE} seconds.", "range")
     thread, group = _moderated_thread(session, actor, thread_id)
+    if expected_version is not None and expected_version != thread.version:
+        raise StaleVersion(
+            f"The discussion is at version {thread.version}, not {expected_version}."
+        )
     next_title = new_title if new_title is not None else thread.title
     next_slow = slow_mode_s if slow_mode_s is not None else thread.slow_mode_s
     before, after = audit.changed(
@@ -229,7 +235,9 @@ def move(session: Session, actor: Actor, *, thread_id: int, target_slug: str) ->
         target_id=thread.id,
         group_id=source.id,
         before={"group": source.slug},
-        after={"group": target.slug},
+        # The entry is read by the source group's leads: a secret group stays unnamed.
+        after={"group": target.slug if target.visibility is not Visibility.SECRET else None},
+        to_group_id=target.id,
     )
     session.flush()
     return thread

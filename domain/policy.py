@@ -84,9 +84,15 @@ def can_moderate(actor: Actor, group: Group) -> bool:
 
 
 def can_review_moderation(actor: Actor, group: Group) -> bool:
-    """See a group's flag queue and its audit entries: its leads and the coordinators,
-    read-only tokens included."""
-    return actor.signed_in and (actor.is_coordinator or actor.is_lead(group.id))
+    """See a group's flag queue (flagged posts in full): its leads and the coordinators,
+    read-only tokens included, as far as they may read the group's content. A coordinator
+    moderates the groups whose content they read, like every rule here: the posts of a
+    closed or secret group are for its members."""
+    return (
+        actor.signed_in
+        and (actor.is_coordinator or actor.is_lead(group.id))
+        and can_read_group_content(actor, group)
+    )
 
 
 def require_moderator(actor: Actor, group: Group) -> None:

@@ -7,8 +7,10 @@ requests: never the posts or discussions themselves, so it costs the same with a
 posts as with ten, in a fixed number of statements.
 
 Posts and new discussions are counted by month: a period counts every month it touches.
-Only groups the coordinator can see are counted (a secret group only by its members),
-so the municipalities' figures add up to the groups'.
+Posts and discussions are counted in the groups the coordinator can see (a secret group
+only by its members), so the municipalities' figures add up to the groups'. The figures
+that name no group (resources, adoptions, open flags, requests) are counts of the whole
+association: numbers, never content.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ class Flag(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("post_id", "user_id"),
-        # A lead's flag queue: open flags of a group.
-        sa.Index("ix_flag_group_status", "group_id", "status"),
+        # A lead's flag queue: a group's open (or resolved) flags, newest first.
+        sa.Index("ix_flag_queue", "group_id", "status", "created_at"),
     )
 
 
@@ -55,4 +55,6 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_audit_entry_created_at", "created_at"),
         sa.Index("ix_audit_entry_action", "action", "created_at"),
+        # A lead's log: the entries of their groups, newest first.
+        sa.Index("ix_audit_entry_group_recent", "group_id", "id"),
     )

@@ -5,7 +5,6 @@ item is swapped)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -152,7 +151,8 @@ def _post_in_place(
             "failed": failed,
         }
         status = 422 if errors else 200
-        return render(request, "threads/post.html", context, status_code=status)
+        template = "threads/post.html" if is_htmx(request) else "moderation/post_page.html"
+        return render(request, template, context, status_code=status)
     anchor = f"post-{post_id}"
     return see_other(request, thread_url(item.post.thread_id, item.post.position, anchor))
 
@@ -244,11 +244,15 @@ def queue(
     session: SessionDep,
     actor: SignedIn,
     status: Literal["open", "resolved"] = "open",
-    before_at: Annotated[datetime | None, Query()] = None,
+    before_at: Annotated[str | None, Query(max_length=64)] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> HTMLResponse:
     """A group's moderation queue: flagged posts, newest first, each with its flags."""
-    before = (before_at, before_id) if before_at is not None and before_id is not None else None
+    before = (
+        (flags.parse_at(before_at, "before_at"), before_id)
+        if before_at is not None and before_id is not None
+        else None
+    )
     view = flags.queue(
         session, actor, slug=slug, open_only=status == "open", before=before, limit=QUEUE_PAGE
     )
@@ -273,7 +277,8 @@ def resolve(
         session.rollback()
         item = flags.get_item(session, actor, flag_id=flag_id)
         context = {"item": item, "errors": _refusal(exc), "draft": reason}
-        return render(request, "moderation/item.html", context, status_code=422)
+        template = "moderation/item.html" if is_htmx(request) else "moderation/item_page.html"
+        return render(request, template, context, status_code=422)
     if is_htmx(request):
         return render(request, "moderation/item.html", {"item": item, "resolved_now": True})
     return see_other(request, f"/g/{item.group_slug}/flags?notice={action}")

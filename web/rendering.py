@@ -21,7 +21,7 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from domain import policy
-from domain.errors import Invalid
+from domain.errors import Invalid, TooSoon
 from erfa import i18n
 from erfa.ratelimit import TooManyRequests
 from web import csrf
@@ -128,10 +128,13 @@ def render(
     return response
 
 
-def refusal(exc: Invalid | TooManyRequests) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """How a form shows a refused post: its field errors (422), or the posting pace (429)
-    with how long to wait. Returns context, status and headers for `render`."""
-    if isinstance(exc, TooManyRequests):
+def refusal(
+    exc: Invalid | TooManyRequests | TooSoon,
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """How a form shows a refused post: its field errors (422), or the posting pace or a
+    discussion's slow mode (429) with how long to wait. Returns context, status and
+    headers for `render`."""
+    if isinstance(exc, TooManyRequests | TooSoon):
         wait = exc.retry_after
         return {"errors": [], "retry_after": wait}, 429, {"Retry-After": str(wait)}
     return {"errors": exc.errors, "retry_after": None}, 422, {}

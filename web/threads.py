@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from domain import goals, notifications, reading, threads
 from domain.actor import Actor
-from domain.errors import Conflict, Invalid, StaleVersion
+from domain.errors import Conflict, Invalid, StaleVersion, TooSoon
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SideWritesDep
 from erfa.ratelimit import TooManyRequests
 from web.deps import SignedIn
@@ -139,7 +139,7 @@ def reply(
             post = threads.reply(
                 session, actor, thread_id=thread_id, body=body, reply_to_id=reply_to_id
             )
-    except (Invalid, Conflict, TooManyRequests) as exc:
+    except (Invalid, Conflict, TooManyRequests, TooSoon) as exc:
         session.rollback()
         page = thread_page(session, actor, thread_id)
         shown, status, headers = (

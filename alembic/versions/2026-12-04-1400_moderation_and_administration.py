@@ -76,11 +76,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table("flag", schema=None) as batch_op:
         batch_op.add_column(sa.Column("resolution_reason", sa.Text(), nullable=True))
+        batch_op.drop_index("ix_flag_group_status")
+        batch_op.create_index("ix_flag_queue", ["group_id", "status", "created_at"], unique=False)
 
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.add_column(sa.Column("before", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("after", sa.JSON(), nullable=True))
         batch_op.create_index("ix_audit_entry_action", ["action", "created_at"], unique=False)
+        batch_op.create_index("ix_audit_entry_group_recent", ["group_id", "id"], unique=False)
 
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_notification_notification_kind"), type_="check")
@@ -247,11 +250,14 @@ def downgrade() -> None:
         )
 
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_entry_group_recent")
         batch_op.drop_index("ix_audit_entry_action")
         batch_op.drop_column("after")
         batch_op.drop_column("before")
 
     with op.batch_alter_table("flag", schema=None) as batch_op:
+        batch_op.drop_index("ix_flag_queue")
+        batch_op.create_index("ix_flag_group_status", ["group_id", "status"], unique=False)
         batch_op.drop_column("resolution_reason")
 
     with op.batch_alter_table("group", schema=None) as batch_op:

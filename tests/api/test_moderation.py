@@ -440,3 +440,58 @@ def test_the_queue_pages_newest_first_with_a_cursor(
         cursor = page["next_cursor"]
     assert seen == [p.id for p in reversed(posts)]
     assert lead.get("/api/v1/groups/ungdom-m/flags?cursor=junk").status_code == 422
+
+
+def test_a_coordinator_outside_a_closed_group_does_not_see_or_moderate_its_posts(
+    api_as: Client, session: Session, world: World
+) -> None:
+    flagged = api_as(world.member).post(
+        f"/api/v1/posts/{world.post.id}/flags", json={"reason": "Fel"}
+    )
+    assert flagged.status_code == 201
+    world.group.visibility = Visibility.CLOSED
+    session.flush()
+    outsider = api_as(world.coordinator)
+    assert outsider.get("/api/v1/groups/ungdom-m/flags").status_code == 403
+    resolve = outsider.post(
+        f"/api/v1/flags/{flagged.json()['id']}/resolve", json={"action": "dismiss"}
+    )
+    assert resolve.status_code == 404
+    assert outsider.post(f"/api/v1/threads/{world.thread.id}/pin").status_code == 404
+    hide = outsider.post(f"/api/v1/posts/{world.post.id}/hide", json={"reason": "x"})
+    assert hide.status_code == 404
+    world.group.visibility = Visibility.SECRET
+    session.flush()
+    assert outsider.get("/api/v1/groups/ungdom-m/flags").status_code == 404
+    session.expire_all()
+    assert session.exec(select(AuditEntry)).all() == []
+
+
+def test_a_move_into_a_secret_group_does_not_name_it_to_the_source_groups_leads(
+    api_as: Client, session: Session, world: World
+) -> None:
+    secret = make_group(session, slug="hemlig-m", visibility=Visibility.SECRET)
+    make_membership(session, group=secret, user=world.lead, role=MemberRole.LEAD)
+    moved = api_as(world.lead).post(
+        f"/api/v1/threads/{world.thread.id}/move", json={"group": "hemlig-m"}
+    )
+    assert moved.status_code == 200, moved.text
+    second_lead = make_user(session)
+    make_membership(session, group=world.group, user=second_lead, role=MemberRole.LEAD)
+    log = api_as(second_lead).get("/api/v1/audit?action=thread.move").json()["items"]
+    assert [(e["before"], e["after"]) for e in log] == [({"group": "ungdom-m"}, {"group": None})]
+    assert "hemlig" not in str(log)
+
+
+def test_a_stale_if_match_on_a_discussion_is_412_and_changes_nothing(
+    api_as: Client, session: Session, world: World
+) -> None:
+    client = api_as(world.lead)
+    url = f"/api/v1/threads/{world.thread.id}"
+    version = client.get(url).json()["version"]
+    fresh = client.patch(url, json={"title": "Ny rubrik"}, headers={"If-Match": f'"{version}"'})
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] == f'"{fresh.json()["version"]}"'
+    stale = client.patch(url, json={"title": "Äldre"}, headers={"If-Match": f'"{version}"'})
+    assert stale.status_code == 412
+    assert client.get(url).json()["title"] == "Ny rubrik"

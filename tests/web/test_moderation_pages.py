@@ -10,7 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from models import AuditEntry, Flag, FlagStatus, Group, Locale, MemberRole, Post, Thread, User
+from models import (
+    AuditEntry,
+    Flag,
+    FlagStatus,
+    Group,
+    Locale,
+    MemberRole,
+    Post,
+    Thread,
+    User,
+    Visibility,
+)
 from tests.factories import make_group, make_membership, make_post, make_thread, make_user
 
 Browser = Callable[[User], TestClient]
@@ -209,3 +220,54 @@ def test_the_queue_is_three_statements_whatever_its_length(
     flag_posts(12)
     many = count_statements(lambda: lead.get("/g/ungdom-w/flags"))
     assert many == few
+
+
+def test_a_queue_position_without_a_time_zone_is_read_as_utc(
+    browser_as: Browser, world: World
+) -> None:
+    lead = browser_as(world.lead)
+    response = lead.get("/g/ungdom-w/flags?before_at=2026-01-01T00:00:00&before_id=1")
+    assert response.status_code == 200
+    bad = lead.get("/g/ungdom-w/flags?before_at=igår&before_id=1")
+    assert bad.status_code == 422
+
+
+def test_a_refused_hide_without_javascript_is_a_whole_page_with_the_form(
+    browser_as: Browser, world: World
+) -> None:
+    response = browser_as(world.lead).post(
+        f"/p/{world.post.id}/hide", data={"reason": ""}, headers=EN
+    )
+    assert response.status_code == 422
+    assert "<html" in response.text
+    assert "Back to the discussion" in response.text
+    assert "Say why: the author is shown the reason." in response.text
+
+
+def test_slow_mode_is_said_beside_the_reply_form_and_a_quick_second_reply_keeps_its_text(
+    browser_as: Browser, session: Session, world: World
+) -> None:
+    world.thread.slow_mode_s = 600
+    session.flush()
+    member = browser_as(world.member)
+    page = member.get(f"/t/{world.thread.id}", headers=EN).text
+    assert 'id="slow-mode-note"' in page
+    assert member.post(f"/t/{world.thread.id}/reply", data={"body": "Första"}).status_code == 303
+    again = member.post(f"/t/{world.thread.id}/reply", data={"body": "Andra svaret"}, headers=EN)
+    assert again.status_code == 429
+    assert "Andra svaret" in again.text
+    assert int(again.headers["Retry-After"]) > 500
+
+
+def test_a_coordinator_outside_a_closed_group_gets_no_queue_item_in_the_browser(
+    browser_as: Browser, session: Session, world: World
+) -> None:
+    browser_as(world.member).post(f"/p/{world.post.id}/flag", data={"reason": "Fel"})
+    flag_id = session.exec(select(Flag.id)).one()
+    world.group.visibility = Visibility.CLOSED
+    session.flush()
+    coordinator = browser_as(make_user(session, is_coordinator=True, locale=Locale.EN))
+    assert coordinator.get("/g/ungdom-w/flags").status_code == 403
+    refused = coordinator.post(f"/flags/{flag_id}/resolve", data={"action": "hide"})
+    assert refused.status_code == 404
+    assert "Vi betalar" not in refused.text
