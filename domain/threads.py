@@ -156,9 +156,7 @@ def open_thread(
         title=title,
         body="",
     )
-    group.thread_count += 1
-    group.last_activity_at = now
-    group.version += 1
+    group.thread_count += 1  # its activity and version moved with the first post
     session.flush()
     return thread
 
@@ -221,6 +219,14 @@ def _add_post(
         )
         .returning(col(Thread.post_count))
     ).scalar_one()
+    # Every post is activity of its group: the directory's "last active" and the ETag
+    # of the group for its readers move with replies too.
+    session.execute(
+        sa.update(Group)
+        .where(col(Group.id) == thread.group_id)
+        .values(last_activity_at=now, version=col(Group.version) + 1)
+    )
+    session.expire(group, ["last_activity_at", "version"])
     post = Post(
         thread_id=thread.id,
         author_id=actor.user_id,

@@ -54,10 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_upload=settings.max_upload_mb * 1024 * 1024,
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.is_https)
-    app.include_router(assets.router)  # before the mount: /static/vendor/ is its own
+    app.include_router(assets.router, include_in_schema=False)  # before the mount: its own path
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
-    app.include_router(web.router)
+    app.include_router(web.router, include_in_schema=False)  # pages are not the API
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     return app
 

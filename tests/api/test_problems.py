@@ -66,3 +66,9 @@ def test_a_unique_collision_from_a_race_is_a_409_problem_not_a_500(
     assert answer.status_code == 409, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert "Send it again" in answer.json()["detail"]
+
+
+def test_the_openapi_document_holds_the_json_api_only(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert len(paths) > 40
+    assert [path for path in paths if not path.startswith("/api/v1/")] == []

@@ -132,3 +132,15 @@ def test_an_if_match_that_is_not_an_etag_erfa_issued_is_a_422(
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "If-Match"
+
+
+def test_a_reply_moves_its_groups_last_activity_and_etag(
+    api_as: Client, session: Session, member: User
+) -> None:
+    client = api_as(member)
+    thread = start(client)
+    before = client.get("/api/v1/groups/ungdom-t")
+    client.post(f"/api/v1/threads/{thread['id']}/posts", json={"body": "Ett svar"})
+    after = client.get("/api/v1/groups/ungdom-t")
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.json()["last_activity_at"] > before.json()["last_activity_at"]
