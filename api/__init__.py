@@ -12,6 +12,7 @@ from api import (
     resources,
     search,
     stats,
+    sync,
     themes,
     threads,
     users,
@@ -27,6 +28,7 @@ router.include_router(moderation.router)
 router.include_router(resources.router)
 router.include_router(attachments.router)
 router.include_router(search.router)
+router.include_router(sync.router)
 router.include_router(municipalities.router)
 router.include_router(themes.router)
 router.include_router(stats.router)

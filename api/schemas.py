@@ -11,6 +11,7 @@ from domain.audit_log import AuditRow
 from domain.flags import FlagItem
 from domain.groups import GroupView
 from domain.officials import OfficialView
+from domain.sync import PostChange, ResourceChange
 from domain.threads import PostView
 from models import (
     CASE_SECTIONS,
@@ -766,3 +767,93 @@ class SuspendIn(BaseModel):
 class OfficialPatch(BaseModel):
     municipality: str | None = Field(default=None, max_length=64)
     is_coordinator: bool | None = None
+
+
+class PostChangeOut(BaseModel):
+    """A post's current state in the changes feed; deleted and hidden posts are
+    tombstones with `body` and `body_html` null."""
+
+    id: int
+    thread_id: int
+    group: str
+    author: PersonOut
+    body: str | None
+    body_html: str | None
+    reply_to_id: int | None
+    created_at: datetime
+    updated_at: datetime | None
+    version: int
+    deleted: bool
+    hidden: bool
+
+    @classmethod
+    def from_change(cls, change: PostChange) -> PostChangeOut:
+        post, author = change.post, change.author
+        assert post.id is not None
+        assert author.id is not None
+        return cls(
+            id=post.id,
+            thread_id=post.thread_id,
+            group=change.group,
+            author=PersonOut(
+                id=author.id, name=author.name, title=author.title, municipality=change.municipality
+            ),
+            body=None if change.tombstone else post.body,
+            body_html=None if change.tombstone else post.body_html,
+            reply_to_id=post.reply_to_id,
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+            version=post.version,
+            deleted=post.deleted_at is not None,
+            hidden=post.hidden_at is not None,
+        )
+
+
+class ResourceChangeOut(BaseModel):
+    """A resource's current state in the changes feed; a deleted one is a tombstone with
+    its texts null."""
+
+    id: int
+    group: str
+    title: str | None
+    summary: str | None
+    kind: ResourceKind
+    municipality: str
+    link: str | None
+    sections: dict[str, str] | None
+    sections_html: dict[str, str] | None
+    thread_id: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool
+
+    @classmethod
+    def from_change(cls, change: ResourceChange) -> ResourceChangeOut:
+        resource = change.resource
+        assert resource.id is not None
+        gone = change.tombstone
+        return cls(
+            id=resource.id,
+            group=change.group,
+            title=None if gone else resource.title,
+            summary=None if gone else resource.summary,
+            kind=resource.kind,
+            municipality=change.municipality,
+            link=None if gone else resource.link,
+            sections=None if gone else {n: getattr(resource, n) for n in CASE_SECTIONS},
+            sections_html=None
+            if gone
+            else {n: getattr(resource, f"{n}_html") for n in CASE_SECTIONS},
+            thread_id=resource.thread_id,
+            version=resource.version,
+            created_at=resource.created_at,
+            updated_at=resource.updated_at,
+            deleted=gone,
+        )
+
+
+class SyncOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str
+    has_more: bool

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, directory, notifications, policy, search, threads
+from domain import audit, changes, directory, notifications, policy, search, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound, StaleVersion
 from models import (
@@ -221,12 +221,8 @@ def move(session: Session, actor: Actor, *, thread_id: int, target_slug: str) ->
     session.execute(
         sa.update(Flag).where(col(Flag.post_id).in_(in_thread)).values(group_id=target.id)
     )
-    base = threads.next_change(session) - 1
-    session.execute(
-        sa.update(Post)
-        .where(col(Post.thread_id) == thread.id)
-        .values(change_seq=base + col(Post.position))
-    )
+    table: sa.Table = Post.__table__  # type: ignore[attr-defined]
+    changes.restamp(session, table, table.c.thread_id == thread.id)
     audit.record(
         session,
         actor,
@@ -297,7 +293,7 @@ def conceal(
     post.hidden_reason = reason
     post.hidden_by_id = actor.user_id or None
     post.version += 1
-    post.change_seq = threads.next_change(session)
+    changes.apply(session, post)
     search.unindex(session, kind="post", ref_id=post.id)
     _touch_thread(session, thread)
     flaggers = list(
@@ -349,7 +345,7 @@ def restore_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     post.hidden_at = post.hidden_reason = post.hidden_by_id = None
     post.updated_at = utcnow()
     post.version += 1
-    post.change_seq = threads.next_change(session)
+    changes.apply(session, post)
     assert post.id is not None
     assert thread.id is not None
     search.index(

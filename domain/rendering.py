@@ -12,6 +12,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from domain import changes
 from domain.markup import RENDERER_VERSION, render_markdown
 from models import CASE_SECTIONS, Post, Resource
 
@@ -64,6 +65,7 @@ def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_s
                 "renderer_version": RENDERER_VERSION,
                 "version": table.c.version + 1,
                 "change_seq": sa.bindparam("new_change_seq"),
+                "change_txid": sa.bindparam("new_change_txid"),
             }
         )
     )
@@ -86,10 +88,8 @@ def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_s
                 differs = differs or html != row._mapping[f"{name}_html"]
             (new_html if differs else kept_html).append(values)
         if new_html:
-            top = session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.change_seq), 0)))
-            start = int(top.scalar_one()) + 1
-            for offset, values in enumerate(new_html):
-                values["new_change_seq"] = start + offset
+            for values, taken in zip(new_html, changes.block(session, len(new_html)), strict=True):
+                values["new_change_seq"], values["new_change_txid"] = taken.seq, taken.txid
             done += cast(sa.CursorResult[Any], session.execute(changed, new_html)).rowcount
         if kept_html:
             done += cast(sa.CursorResult[Any], session.execute(same, kept_html)).rowcount

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import directory, goals, policy, search, threads, upsert
+from domain import changes, directory, goals, policy, search, threads, upsert
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -115,7 +115,7 @@ def share_resource(
     session.add(resource)
     session.flush()
     assert resource.id is not None
-    resource.change_seq = _next_change(session)
+    changes.apply(session, resource)
     goals.replace(session, ResourceGoal, resource.id, goals.check(session, goal_ids))
     index_resource(session, resource)
     return resource
@@ -173,7 +173,7 @@ def update_resource(
             goals.replace(session, ThreadGoal, resource.thread_id, tags)
     resource.version += 1
     resource.updated_at = utcnow()
-    resource.change_seq = _next_change(session)
+    changes.apply(session, resource)
     index_resource(session, resource)
     session.flush()
     return resource
@@ -185,7 +185,7 @@ def delete_resource(session: Session, actor: Actor, *, resource_id: int) -> None
         raise Forbidden("Only who shared it, and the group's leads, remove a resource.")
     resource.deleted_at = resource.updated_at = utcnow()
     resource.version += 1
-    resource.change_seq = _next_change(session)
+    changes.apply(session, resource)
     search.unindex(session, kind="resource", ref_id=resource_id)
 
 
@@ -355,8 +355,3 @@ def _readable(session: Session, actor: Actor, resource_id: int) -> tuple[Resourc
     ):
         raise NotFound("resource")
     return resource, group
-
-
-def _next_change(session: Session) -> int:
-    current = session.exec(select(sa.func.coalesce(sa.func.max(Resource.change_seq), 0))).one()
-    return int(current) + 1

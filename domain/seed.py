@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from domain import (
     activity,
+    changes,
     demo_activity,
     demo_data,
     demo_directory,
@@ -184,7 +185,7 @@ def _seed_thread(
         session.add(post)
         session.flush()
         assert post.id is not None
-        post.change_seq = post.id
+        changes.apply(session, post)
         posts.append(post)
         search.index(
             session,
@@ -304,7 +305,7 @@ def _seed_resource(
     session.add(resource)
     session.flush()
     assert resource.id is not None
-    resource.change_seq = resource.id
+    changes.apply(session, resource)
     resources.index_resource(session, resource)
     session.add_all(ResourceGoal(resource_id=resource.id, goal_id=goal) for goal in item["goals"])
     for entry in item["adoptions"]:
@@ -424,7 +425,7 @@ def seed_synthetic(
     body = "Så här gjorde vi i vår kommun: **ungdomsråd** med egen budget och tydliga mål."
     html = render_markdown(body)
     rows: list[dict[str, Any]] = []
-    seq = int(session.exec(select(sa.func.coalesce(sa.func.max(Post.change_seq), 0))).one())
+    first = changes.reserve(session, posts)
     for n in range(posts):
         thread_index = n % threads
         rows.append(
@@ -436,7 +437,8 @@ def seed_synthetic(
                 "body_html": html,
                 "renderer_version": 1,
                 "version": 1,
-                "change_seq": seq + n + 1,
+                "change_seq": first.seq + n,
+                "change_txid": first.txid,
                 "created_at": now - timedelta(seconds=posts - n),
             }
         )

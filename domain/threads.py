@@ -14,7 +14,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import activity, directory, goals, notifications, policy, search
+from domain import activity, changes, directory, goals, notifications, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TooSoon
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -94,12 +94,6 @@ def check_title(title: str) -> str:
     if not title or len(title) > MAX_TITLE:
         raise Invalid.field("title", f"A title is 1–{MAX_TITLE} characters long.", "title")
     return title
-
-
-def next_change(session: Session) -> int:
-    """The next position in the sync feed's change order."""
-    current = session.exec(select(sa.func.coalesce(sa.func.max(Post.change_seq), 0))).one()
-    return int(current) + 1
 
 
 def start_thread(
@@ -235,9 +229,9 @@ def _add_post(
         body=body.source,
         body_html=body.html,
         renderer_version=RENDERER_VERSION,
-        change_seq=next_change(session),
         created_at=now,
     )
+    changes.apply(session, post)
     session.add(post)
     session.flush()
     session.refresh(thread)
@@ -285,7 +279,7 @@ def edit_post(
     post.body, post.body_html = prepared.source, prepared.html
     post.version += 1
     post.edited_at = post.updated_at = now
-    post.change_seq = next_change(session)
+    changes.apply(session, post)
     session.flush()
     thread = session.get(Thread, post.thread_id)
     assert thread is not None
@@ -311,7 +305,7 @@ def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     if post.deleted_at is None:
         post.deleted_at = post.updated_at = utcnow()
         post.version += 1
-        post.change_seq = next_change(session)
+        changes.apply(session, post)
         search.unindex(session, kind="post", ref_id=post_id)
         session.flush()
     return post

@@ -1,7 +1,7 @@
 """SQLModel tables only. Importing this package registers every table on the metadata."""
 
 from models.accounts import ApiToken, Invitation, User
-from models.activity import ActivityMonth
+from models.activity import ActivityMonth, ChangeCounter
 from models.base import UTCDateTime, utcnow
 from models.directory import Goal, Municipality, MunicipalityDomain, MunicipalityYear, Theme
 from models.enums import (
@@ -33,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEntry",
+    "ChangeCounter",
     "FeeStatus",
     "Flag",
     "FlagStatus",

@@ -25,3 +25,13 @@ class ActivityMonth(SQLModel, table=True):
         sa.Index("ix_activity_month_month", "month"),
         sa.CheckConstraint("posts >= 0 AND threads >= 0", name="counts_not_negative"),
     )
+
+
+class ChangeCounter(SQLModel, table=True):
+    """SQLite's source of change positions (one row); PostgreSQL uses the sequence
+    `change_position` instead (`domain/changes.py`)."""
+
+    __tablename__ = "change_counter"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    value: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)

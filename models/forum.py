@@ -90,6 +90,9 @@ class Post(SQLModel, table=True):
     renderer_version: int = Field(default=1, nullable=False)
     version: int = Field(default=1, nullable=False)
     change_seq: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    change_txid: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    """The writing transaction's id on PostgreSQL (0 on SQLite): the sync feed's fence
+    (`domain/changes.py`, docs/SYNC.md)."""
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     edited_at: datetime | None = timestamp_field()
@@ -108,7 +111,7 @@ class Post(SQLModel, table=True):
         # Posts of a thread in order; also makes positions unique within a thread.
         sa.UniqueConstraint("thread_id", "position"),
         # The sync feed's change order.
-        sa.Index("ix_post_change_seq", "change_seq"),
+        sa.Index("ix_post_change", "change_txid", "change_seq"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
 

@@ -49,13 +49,14 @@ class Resource(SQLModel, table=True):
     adoption_count: int = Field(default=0, nullable=False)
     version: int = Field(default=1, nullable=False)
     change_seq: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    change_txid: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     deleted_at: datetime | None = timestamp_field()
 
     __table_args__ = (
         sa.Index("ix_resource_group_kind", "group_id", "kind"),
-        sa.Index("ix_resource_change_seq", "change_seq"),
+        sa.Index("ix_resource_change", "change_txid", "change_seq"),
         sa.CheckConstraint("title <> ''", name="title_not_empty"),
     )
 
