@@ -10,8 +10,10 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn
 
+import httpx
 import sqlalchemy as sa
 import typer
 from alembic.util.exc import CommandError
@@ -23,7 +25,7 @@ from domain import groups, outbox, rendering, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
 from domain.markup import RENDERER_VERSION
-from erfa import db, mail
+from erfa import db, mail, sync_client
 from erfa.settings import Settings
 from models import MemberRole, Visibility
 
@@ -32,10 +34,12 @@ db_app = typer.Typer(help="Database migrations and upkeep.", no_args_is_help=Tru
 user_app = typer.Typer(help="Officials.", no_args_is_help=True)
 group_app = typer.Typer(help="Experience groups.", no_args_is_help=True)
 seed_app = typer.Typer(help="Data for demos and benchmarks.", no_args_is_help=True)
+sync_app = typer.Typer(help="The reference client of the changes feed.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(seed_app, name="seed")
+app.add_typer(sync_app, name="sync")
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
 LIMIT_CONCURRENCY = 256
@@ -322,6 +326,30 @@ def seed_synthetic(
         f"{corpus.officials} officials"
     )
     typer.echo(corpus.login.line())
+
+
+@sync_app.command("pull")
+def sync_pull(
+    url: Annotated[str, typer.Option(help="erfa's address, e.g. https://erfa.example.se")],
+    token: Annotated[str, typer.Option(help="A personal API token (or an access token).")],
+    out: Annotated[Path, typer.Option(help="The mirror, JSON Lines; its cursor is kept beside.")],
+) -> None:
+    """Mirror the posts the token may read into OUT, resuming from the cursor kept in
+    OUT.state; deleted and hidden posts leave the mirror."""
+    if not url.startswith(("http://", "https://")):
+        fail("--url must start with http:// or https://")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60) as client:
+            result = sync_client.pull(client, out)
+    except sync_client.SyncError as exc:
+        fail(f"sync failed: {exc}")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
+    typer.echo(
+        f"{result.applied} changes in {result.pages} pages; {result.removed} removed; "
+        f"{result.mirrored} posts in {out}"
+    )
 
 
 def main() -> None:
