@@ -187,13 +187,9 @@ def deny_join_request(request_id: IdPath, session: SessionDep, actor: ApiActor) 
 
 
 def membership_out(view: groups.MemberView) -> MembershipOut:
-    user = view.user
-    assert user.id is not None
     return MembershipOut(
         group=view.group,
-        user=PersonOut(
-            id=user.id, name=user.name, title=user.title, municipality=view.municipality
-        ),
+        user=PersonOut.of(view.user, view.municipality),
         role=view.membership.role,
         created_at=view.membership.created_at,
     )

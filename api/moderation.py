@@ -33,9 +33,7 @@ REFUSALS = problem_responses(401, 403, 404, 409)
 
 
 def _thread_out(session: SessionDep, actor: ApiActor, thread_id: int) -> ThreadOut:
-    view = threads.get_thread(session, actor, thread_id)
-    moved_from = view.moved_from.slug if view.moved_from is not None else None
-    return ThreadOut.from_model(view.thread, view.group.slug, view.goals, moved_from=moved_from)
+    return ThreadOut.from_view(threads.get_thread(session, actor, thread_id))
 
 
 @router.post("/threads/{thread_id}/lock", responses=REFUSALS)

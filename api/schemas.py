@@ -12,7 +12,7 @@ from domain.flags import FlagItem
 from domain.groups import GroupView
 from domain.officials import OfficialView
 from domain.sync import PostChange, ResourceChange
-from domain.threads import PostView
+from domain.threads import PostView, ThreadView
 from models import (
     CASE_SECTIONS,
     Adoption,
@@ -126,6 +126,11 @@ class PersonOut(BaseModel):
     name: str
     title: str
     municipality: str
+
+    @classmethod
+    def of(cls, user: User, municipality: str) -> PersonOut:
+        assert user.id is not None
+        return cls(id=user.id, name=user.name, title=user.title, municipality=municipality)
 
 
 class UserOut(BaseModel):
@@ -298,9 +303,7 @@ class PostOut(BaseModel):
             id=post.id,
             thread_id=post.thread_id,
             position=post.position,
-            author=PersonOut(
-                id=author.id, name=author.name, title=author.title, municipality=view.municipality
-            ),
+            author=PersonOut.of(author, view.municipality),
             body=None if tombstone else post.body,
             body_html=None if tombstone else post.body_html,
             reply_to_id=post.reply_to_id,
@@ -360,6 +363,12 @@ class ThreadOut(BaseModel):
             moved_from=moved_from,
             first_post=first_post,
         )
+
+    @classmethod
+    def from_view(cls, view: ThreadView) -> ThreadOut:
+        """A discussion as `threads.get_thread` shows it to the caller."""
+        moved_from = view.moved_from.slug if view.moved_from is not None else None
+        return cls.from_model(view.thread, view.group.slug, view.goals, moved_from=moved_from)
 
 
 class ThreadIn(BaseModel):
@@ -795,9 +804,7 @@ class PostChangeOut(BaseModel):
             id=post.id,
             thread_id=post.thread_id,
             group=change.group,
-            author=PersonOut(
-                id=author.id, name=author.name, title=author.title, municipality=change.municipality
-            ),
+            author=PersonOut.of(author, change.municipality),
             body=None if change.tombstone else post.body,
             body_html=None if change.tombstone else post.body_html,
             reply_to_id=post.reply_to_id,

@@ -63,8 +63,7 @@ def get_thread(
     if cached := not_modified(request, etag):
         return cached
     response.headers["ETag"] = etag
-    moved_from = view.moved_from.slug if view.moved_from is not None else None
-    return ThreadOut.from_model(view.thread, view.group.slug, view.goals, moved_from=moved_from)
+    return ThreadOut.from_view(view)
 
 
 @router.get("/threads/{thread_id}/posts", responses=problem_responses(401, 404))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from domain.actor import Actor
+from domain.errors import Invalid
 from models import AuditEntry
 
 MAX_REASON = 500
@@ -46,6 +47,19 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def check_reason(reason: str | None, *, required: bool, missing: str = "Give a reason.") -> str:
+    """The reason of a moderation or administration act: trimmed, at most `MAX_REASON`
+    characters, and not empty when `required` (`missing` says why it is needed)."""
+    text = (reason or "").strip()
+    if required and not text:
+        raise Invalid.field("reason", missing, "required")
+    if len(text) > MAX_REASON:
+        raise Invalid.field(
+            "reason", f"A reason is at most {MAX_REASON} characters long.", "too-long"
+        )
+    return text
 
 
 def changed(

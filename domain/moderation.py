@@ -35,16 +35,10 @@ MAX_SLOW_MODE = threads.MAX_SLOW_MODE
 
 
 def check_reason(reason: str | None, *, required: bool) -> str:
-    """A moderation reason: trimmed, at most `audit.MAX_REASON` characters, and given when
-    `required` (hiding a post)."""
-    text = (reason or "").strip()
-    if required and not text:
-        raise Invalid.field("reason", "Say why: the author is shown the reason.", "required")
-    if len(text) > audit.MAX_REASON:
-        raise Invalid.field(
-            "reason", f"A reason is at most {audit.MAX_REASON} characters long.", "too-long"
-        )
-    return text
+    """A moderation reason (`audit.check_reason`); when required, the author is shown it."""
+    return audit.check_reason(
+        reason, required=required, missing="Say why: the author is shown the reason."
+    )
 
 
 def _moderated_thread(session: Session, actor: Actor, thread_id: int) -> tuple[Thread, Group]:

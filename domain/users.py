@@ -403,7 +403,8 @@ def set_suspended(
     """
     policy.require_write_access(actor)
     policy.require_administrator(actor)
-    text = check_reason(reason) if suspended else ""
+    # A reason that was given must say something.
+    text = audit.check_reason(reason, required=reason is not None) if suspended else ""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("official")
@@ -433,20 +434,6 @@ def set_suspended(
     )
     session.flush()
     return user
-
-
-def check_reason(reason: str | None) -> str:
-    """A reason that was given must say something, in at most `audit.MAX_REASON` characters."""
-    if reason is None:
-        return ""
-    text = reason.strip()
-    if not text:
-        raise Invalid.field("reason", "Give a reason.", "required")
-    if len(text) > audit.MAX_REASON:
-        raise Invalid.field(
-            "reason", f"A reason is at most {audit.MAX_REASON} characters long.", "too-long"
-        )
-    return text
 
 
 def list_users(
