@@ -5,6 +5,7 @@ from models.activity import ActivityMonth, ChangeCounter
 from models.base import UTCDateTime, utcnow
 from models.directory import Goal, Municipality, MunicipalityDomain, MunicipalityYear, Theme
 from models.enums import (
+    DeliveryStatus,
     FeeStatus,
     FlagStatus,
     FocusArea,
@@ -20,6 +21,7 @@ from models.enums import (
 )
 from models.forum import Post, PostRevision, Thread, ThreadGoal, ThreadRead
 from models.groups import Group, GroupGoal, JoinRequest, Membership
+from models.integrations import Job, Webhook, WebhookDelivery
 from models.moderation import AuditEntry, Flag
 from models.notifications import Notification, Subscription
 from models.resources import CASE_SECTIONS, Adoption, Attachment, Resource, ResourceGoal
@@ -34,6 +36,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "ChangeCounter",
+    "DeliveryStatus",
     "FeeStatus",
     "Flag",
     "FlagStatus",
@@ -42,6 +45,7 @@ __all__ = [
     "Group",
     "GroupGoal",
     "Invitation",
+    "Job",
     "JoinRequest",
     "JoinRequestStatus",
     "Locale",
@@ -72,5 +76,7 @@ __all__ = [
     "UserStatus",
     "Visibility",
     "WebSession",
+    "Webhook",
+    "WebhookDelivery",
     "utcnow",
 ]

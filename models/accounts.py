@@ -49,6 +49,9 @@ class User(SQLModel, table=True):
     credentials_revoked_at: datetime | None = timestamp_field()
     """Access tokens (JWTs) issued in or before this second are void: set by a password
     reset or change, "sign out everywhere" and a suspension."""
+    feed_key_generation: int = Field(default=0, nullable=False)
+    """Feed keys (Atom, calendar) are derived from the secret key, the official's id and
+    this number; raising it revokes every key handed out before (`domain/feed_keys.py`)."""
 
     municipality: Municipality = Relationship(sa_relationship_kwargs={"lazy": "raise"})
 

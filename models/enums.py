@@ -63,6 +63,7 @@ class NotificationKind(enum.StrEnum):
     FLAG_OUTCOME = "flag_outcome"
     POST_HIDDEN = "post_hidden"
     POST_RESTORED = "post_restored"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class SignupStatus(enum.StrEnum):
@@ -82,3 +83,9 @@ class FeeStatus(enum.StrEnum):
     INVOICED = "invoiced"
     PAID = "paid"
     NOT_MEMBER = "not_member"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its first or next attempt
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # given up: the webhook was disabled or deleted first
