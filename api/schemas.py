@@ -797,23 +797,7 @@ class PostChangeOut(BaseModel):
 
     @classmethod
     def from_change(cls, change: PostChange) -> PostChangeOut:
-        post, author = change.post, change.author
-        assert post.id is not None
-        assert author.id is not None
-        return cls(
-            id=post.id,
-            thread_id=post.thread_id,
-            group=change.group,
-            author=PersonOut.of(author, change.municipality),
-            body=None if change.tombstone else post.body,
-            body_html=None if change.tombstone else post.body_html,
-            reply_to_id=post.reply_to_id,
-            created_at=post.created_at,
-            updated_at=post.updated_at,
-            version=post.version,
-            deleted=post.deleted_at is not None,
-            hidden=post.hidden_at is not None,
-        )
+        return cls.model_validate(change.data())
 
 
 class ResourceChangeOut(BaseModel):
@@ -837,27 +821,7 @@ class ResourceChangeOut(BaseModel):
 
     @classmethod
     def from_change(cls, change: ResourceChange) -> ResourceChangeOut:
-        resource = change.resource
-        assert resource.id is not None
-        gone = change.tombstone
-        return cls(
-            id=resource.id,
-            group=change.group,
-            title=None if gone else resource.title,
-            summary=None if gone else resource.summary,
-            kind=resource.kind,
-            municipality=change.municipality,
-            link=None if gone else resource.link,
-            sections=None if gone else {n: getattr(resource, n) for n in CASE_SECTIONS},
-            sections_html=None
-            if gone
-            else {n: getattr(resource, f"{n}_html") for n in CASE_SECTIONS},
-            thread_id=resource.thread_id,
-            version=resource.version,
-            created_at=resource.created_at,
-            updated_at=resource.updated_at,
-            deleted=gone,
-        )
+        return cls.model_validate(change.data())
 
 
 class SyncOut(BaseModel, Generic[T]):

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from domain import changes, policy
 from domain.actor import Actor
-from models import Group, Municipality, Post, Resource, Thread, User
+from models import CASE_SECTIONS, Group, Municipality, Post, Resource, Thread, User
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 200
@@ -41,6 +41,29 @@ class PostChange:
     def tombstone(self) -> bool:
         return self.post.deleted_at is not None or self.post.hidden_at is not None
 
+    def data(self) -> dict[str, Any]:
+        """The feed's item as JSON-ready values (`/sync/posts`, webhook payloads)."""
+        post, author = self.post, self.author
+        return {
+            "id": post.id,
+            "thread_id": post.thread_id,
+            "group": self.group,
+            "author": {
+                "id": author.id,
+                "name": author.name,
+                "title": author.title,
+                "municipality": self.municipality,
+            },
+            "body": None if self.tombstone else post.body,
+            "body_html": None if self.tombstone else post.body_html,
+            "reply_to_id": post.reply_to_id,
+            "created_at": post.created_at.isoformat(),
+            "updated_at": post.updated_at.isoformat() if post.updated_at else None,
+            "version": post.version,
+            "deleted": post.deleted_at is not None,
+            "hidden": post.hidden_at is not None,
+        }
+
 
 @dataclass(frozen=True)
 class ResourceChange:
@@ -51,6 +74,28 @@ class ResourceChange:
     @property
     def tombstone(self) -> bool:
         return self.resource.deleted_at is not None
+
+    def data(self) -> dict[str, Any]:
+        """The feed's item as JSON-ready values (`/sync/resources`, webhook payloads)."""
+        resource, gone = self.resource, self.tombstone
+        return {
+            "id": resource.id,
+            "group": self.group,
+            "title": None if gone else resource.title,
+            "summary": None if gone else resource.summary,
+            "kind": resource.kind.value,
+            "municipality": self.municipality,
+            "link": None if gone else resource.link,
+            "sections": None if gone else {n: getattr(resource, n) for n in CASE_SECTIONS},
+            "sections_html": None
+            if gone
+            else {n: getattr(resource, f"{n}_html") for n in CASE_SECTIONS},
+            "thread_id": resource.thread_id,
+            "version": resource.version,
+            "created_at": resource.created_at.isoformat(),
+            "updated_at": resource.updated_at.isoformat() if resource.updated_at else None,
+            "deleted": gone,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,6 +122,20 @@ def _window(
 
 def post_changes(session: Session, actor: Actor, *, after: Position, limit: int) -> Page:
     policy.require_signed_in(actor)
+    return _post_page(session, policy.readable_groups_clause(actor), after, limit)
+
+
+def group_post_changes(session: Session, group_id: int, *, after: Position, limit: int) -> Page:
+    """The feed of one group's posts, for its webhooks (no reader: the webhook belongs to
+    the group). Posts of a discussion moved away are in it once more, now under the other
+    group's slug, so the consumer learns that they left."""
+    scope = sa.or_(col(Thread.group_id) == group_id, col(Thread.moved_from_group_id) == group_id)
+    return _post_page(session, scope, after, limit)
+
+
+def _post_page(
+    session: Session, scope: sa.ColumnElement[bool], after: Position, limit: int
+) -> Page:
     where, order = _window(session, Post, after, limit)
     rows = session.exec(
         select(Post, col(Group.slug), User, col(Municipality.name))
@@ -84,7 +143,7 @@ def post_changes(session: Session, actor: Actor, *, after: Position, limit: int)
         .join(Group, col(Group.id) == Thread.group_id)
         .join(User, col(User.id) == Post.author_id)
         .join(Municipality, col(Municipality.id) == User.municipality_id)
-        .where(*where, policy.readable_groups_clause(actor))
+        .where(*where, scope)
         .order_by(*order)
         .limit(limit + 1)
     ).all()
@@ -96,12 +155,23 @@ def post_changes(session: Session, actor: Actor, *, after: Position, limit: int)
 
 def resource_changes(session: Session, actor: Actor, *, after: Position, limit: int) -> Page:
     policy.require_signed_in(actor)
+    return _resource_page(session, policy.readable_groups_clause(actor), after, limit)
+
+
+def group_resource_changes(session: Session, group_id: int, *, after: Position, limit: int) -> Page:
+    """The feed of one group's resources, for its webhooks."""
+    return _resource_page(session, col(Resource.group_id) == group_id, after, limit)
+
+
+def _resource_page(
+    session: Session, scope: sa.ColumnElement[bool], after: Position, limit: int
+) -> Page:
     where, order = _window(session, Resource, after, limit)
     rows = session.exec(
         select(Resource, col(Group.slug), col(Municipality.name))
         .join(Group, col(Group.id) == Resource.group_id)
         .join(Municipality, col(Municipality.id) == Resource.municipality_id)
-        .where(*where, policy.readable_groups_clause(actor))
+        .where(*where, scope)
         .order_by(*order)
         .limit(limit + 1)
     ).all()
