@@ -16,6 +16,7 @@ from api import (
     themes,
     threads,
     users,
+    webhooks,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -32,3 +33,4 @@ router.include_router(sync.router)
 router.include_router(municipalities.router)
 router.include_router(themes.router)
 router.include_router(stats.router)
+router.include_router(webhooks.router)

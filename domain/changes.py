@@ -135,3 +135,29 @@ def fence(session: Session) -> Fence | None:
         )
     ).one()
     return Fence(int(below), int(own) if own is not None else None)
+
+
+FAR = 2**62
+"""A change_seq beyond any that is ever taken."""
+
+
+def horizon(session: Session) -> tuple[int, int]:
+    """A feed position at or past every change that is visible now, for a consumer that
+    starts from now on (a new webhook). On PostgreSQL every change below the fence is
+    behind it; changes at or above the fence may come again (at least once, never lost)."""
+    found = fence(session)
+    if found is not None:
+        return found.below - 1, FAR
+    return 0, int(
+        session.execute(sa.text("SELECT value FROM change_counter WHERE id = 1")).scalar_one()
+    )
+
+
+def visible_mark(session: Session) -> int:
+    """A number that stays the same while the feed's visible rows stay the same: the fence
+    on PostgreSQL (rows below it were all committed before it was taken), the counter on
+    SQLite. Followers of the feed skip a round when it has not moved."""
+    found = fence(session)
+    if found is not None:
+        return found.below
+    return horizon(session)[1]

@@ -156,6 +156,28 @@ def require_group_administrator(actor: Actor, group: Group) -> None:
         )
 
 
+def can_read_webhooks(actor: Actor, group: Group) -> bool:
+    """See a group's webhooks and their deliveries: its leads and the coordinators who
+    read its content (a webhook carries the content out), read-only tokens included."""
+    return can_review_moderation(actor, group)
+
+
+def require_webhook_reader(actor: Actor, group: Group) -> None:
+    if not can_read_webhooks(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators see its webhooks.")
+
+
+def can_manage_webhooks(actor: Actor, group: Group) -> bool:
+    """Add and remove a group's webhooks: who reads them, with a token that may write."""
+    return can_write(actor) and can_read_webhooks(actor, group)
+
+
+def require_webhook_manager(actor: Actor, group: Group) -> None:
+    require_write_access(actor)
+    if not can_manage_webhooks(actor, group):
+        raise Forbidden("Only the group's leads and the coordinators manage its webhooks.")
+
+
 def can_read_audit(actor: Actor) -> bool:
     """The audit log: coordinators read all of it, leads the entries of their groups."""
     return actor.signed_in and (actor.is_coordinator or MemberRole.LEAD in actor.roles.values())

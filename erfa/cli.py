@@ -7,7 +7,9 @@ database; tracebacks are for bugs only.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +27,7 @@ from domain import groups, outbox, rendering, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
 from domain.markup import RENDERER_VERSION
-from erfa import db, mail, sync_client
+from erfa import db, mail, sync_client, worker
 from erfa.settings import Settings
 from models import MemberRole, Visibility
 
@@ -114,8 +116,6 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed the demo data into an empty database.")] = False,
 ) -> None:
     """Apply pending migrations, then serve erfa."""
-    import uvicorn
-
     settings = load_settings()
     with connected(settings) as engine:
         migrate(engine)
@@ -131,6 +131,36 @@ def serve(
                 logins = seed.seed_demo(session)
             print_demo_logins(settings, [login.line() for login in logins])
     typer.echo(f"erfa serves on http://{host}:{port}/", err=True)
+    # The job runner (webhook deliveries and other durable jobs) runs beside the server.
+    engine = db.engine_from_settings(settings)
+    runner, stop = worker.start_in_thread(settings, engine)
+    try:
+        _run_uvicorn(host, port, workers)
+    finally:
+        stop.set()
+        runner.join(timeout=15)
+        engine.dispose()
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run durable jobs (webhook deliveries, …) without serving: for deployments with
+    several processes or hosts. `erfa serve` runs a job runner of its own as well."""
+    settings = load_settings()
+    with connected(settings) as engine:
+        migrate(engine)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        typer.echo("erfa worker runs jobs; stop it with Ctrl-C or SIGTERM.", err=True)
+        try:
+            worker.Runner(settings, engine).run_forever(stop)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "erfa.app:create_app",
         factory=True,

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(default=1024, ge=16, le=1024 * 1024)
     """Request bodies other than uploads (forms, JSON), refused with 413 above it."""
     min_post_interval_s: float = Field(default=3, ge=0)
+    webhook_allow_private: bool = False
+    """Let webhooks call private, loopback and link-local addresses (tests, closed networks)."""
 
     @field_validator("database_url")
     @classmethod

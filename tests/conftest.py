@@ -120,6 +120,13 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def api_as(app: FastAPI, settings: Settings) -> Iterator[Callable[[User], TestClient]]:
     """A client of the JSON API that sends an access token of the given official."""
+    with api_clients(app, settings) as make:
+        yield make
+
+
+@contextmanager
+def api_clients(app: FastAPI, settings: Settings) -> Iterator[Callable[[User], TestClient]]:
+    """Makes API clients of `app` signed in as an official, closed at the end."""
     clients: list[TestClient] = []
 
     def make(user: User) -> TestClient:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -35,16 +36,7 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, list[str]]]:
     base = f"http://127.0.0.1:{port}"
     printed: list[str] = []
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "erfa serve exited early"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("erfa serve did not answer within 60 s")
+        wait_until_serving(base, process)
         yield base, printed
     finally:
         process.terminate()
@@ -52,6 +44,18 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, list[str]]]:
         assert process.stdout is not None
         printed += process.stdout.read().splitlines()
         process.stdout.close()
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[Any]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "erfa serve exited early"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("erfa serve did not answer within 60 s")
 
 
 def signed_in_start_page(base: str, email: str, password: str) -> httpx.Response:

@@ -45,6 +45,7 @@ from models import (
     Thread,
     User,
     Visibility,
+    Webhook,
     WebSession,
     utcnow,
 )
@@ -91,6 +92,7 @@ PATH_PARAMS = {
     "name",
     "flag_id",
     "year",
+    "webhook_id",
 }
 """Path parameters the world has a real value for; a new one needs a line in `built_world`."""
 
@@ -349,6 +351,14 @@ def built_world(
         session, coordinator=coordinator, member=member, group=group, thread=thread, reply=reply
     )
     flag = _flag(session, flagger=applicant, group=group, post=post)
+    webhook = Webhook(
+        group_id=group.id,
+        url="https://example.org/svepet",
+        events=["post.created"],
+        secret_nonce="s",
+    )
+    session.add(webhook)
+    session.flush()
     anonymous, headerless = _anonymous_clients(app)
     clients = {
         "api:coordinator": api_coordinator,
@@ -377,6 +387,7 @@ def built_world(
         "name": "htmx.min.js",
         "flag_id": str(flag.id),
         "year": "2026",
+        "webhook_id": str(webhook.id),
     }
     assert set(values) == PATH_PARAMS
     with ExitStack() as stack:

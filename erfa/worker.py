@@ -1,0 +1,158 @@
+"""The job runner: runs inside `erfa serve` (a thread) and as `erfa worker` processes.
+
+Each round it lets every webhook follow the changes feed (`domain.webhooks.dispatch`, one
+transaction per webhook) and then runs the jobs that are due (`domain.jobs`): claimed in
+one short transaction, run outside any transaction (a webhook's receiver may take seconds),
+finished in another. Several runners share the work: on PostgreSQL claims and dispatch
+rounds skip rows another runner holds.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from domain import changes, jobs, outbox, webhooks
+from domain.errors import Invalid
+from erfa import db, mail, outbound
+from erfa.settings import Settings, derive_key
+from models import Job, utcnow
+
+log = logging.getLogger("erfa.worker")
+
+CLAIM = 20
+"""Jobs one runner claims at a time."""
+IDLE_S = 1.0
+"""How long a runner waits when a round found nothing to do."""
+
+
+class Runner:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.factory: sessionmaker[Session] = db.make_session_factory(engine)
+        self.webhook_key = derive_key(settings.secret_key, "webhook-secret")
+        self._mark: int | None = None
+        self._webhooks: tuple[int, ...] = ()
+        self.handlers: dict[str, Callable[[Job], None]] = {webhooks.DELIVER: self._deliver}
+
+    # --- one round --------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """One round: follow the feed, then run what is due. Returns the work done."""
+        return self.dispatch() + self.run_jobs()
+
+    def dispatch(self) -> int:
+        with db.session_scope(self.factory) as session:
+            mark = changes.visible_mark(session)
+            hooks = webhooks.active(session)
+        ids = tuple(webhook_id for webhook_id, _ in hooks)
+        if mark == self._mark and ids == self._webhooks:
+            return 0  # nothing new is visible in the feed, and no webhook came or went
+        read = 0
+        complete = True
+        for webhook_id, slug in hooks:
+            with db.session_scope(self.factory) as session:
+                webhook = webhooks.lock(session, webhook_id)
+                if webhook is None:
+                    complete = False  # another runner has it this round
+                    continue
+                count = webhooks.dispatch(session, webhook, slug)
+            read += count
+            complete = complete and count < webhooks.BATCH
+        if complete:
+            self._mark, self._webhooks = mark, ids
+        return read
+
+    def run_jobs(self) -> int:
+        with db.session_scope(self.factory) as session:
+            claimed = [
+                (job.id, job.kind, dict(job.payload), job.attempts)
+                for job in jobs.claim(session, limit=CLAIM)
+            ]
+        for job_id, kind, payload, attempts in claimed:
+            assert job_id is not None
+            handler = self.handlers.get(kind)
+            job = Job(id=job_id, kind=kind, payload=payload, attempts=attempts)
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for jobs of kind {kind!r}")
+                handler(job)
+            except Exception as exc:
+                log.exception("job %s (%s) failed", job_id, kind)
+                with db.session_scope(self.factory) as session:
+                    jobs.retry(session, job_id, at=jobs.backoff(attempts), error=repr(exc)[:500])
+        return len(claimed)
+
+    # --- handlers ---------------------------------------------------------------------
+
+    def _deliver(self, job: Job) -> None:
+        assert job.id is not None
+        delivery_id = int(str(job.payload["delivery"]))
+        with db.session_scope(self.factory) as session:
+            attempt = webhooks.attempt(session, delivery_id, self.webhook_key)
+        if attempt is None:
+            with db.session_scope(self.factory) as session:
+                jobs.finish(session, job.id)
+            return
+        outcome = self._send(attempt)
+        with db.session_scope(self.factory) as session:
+            webhooks.record(session, job.id, delivery_id, outcome, now=utcnow())
+            mails = outbox.take(session)
+        for error in mail.send_queued(self.settings, mails):
+            log.error("webhook owner not told by mail: %s", error)
+
+    def _send(self, attempt: webhooks.Attempt) -> webhooks.Outcome:
+        timestamp = int(time.time())
+        headers = {
+            "webhook-id": attempt.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": webhooks.sign(
+                attempt.secret, attempt.message_id, timestamp, attempt.body
+            ),
+        }
+        try:
+            response = outbound.post(
+                attempt.url,
+                attempt.body.encode(),
+                headers,
+                allow_private=self.settings.webhook_allow_private,
+            )
+        except Invalid as exc:
+            return webhooks.Outcome(ok=False, error=str(exc.detail))
+        except (OSError, http.client.HTTPException) as exc:
+            return webhooks.Outcome(ok=False, error=f"{type(exc).__name__}: {exc}")
+        ok = 200 <= response.status < 300
+        return webhooks.Outcome(ok, response.status, None if ok else f"HTTP {response.status}")
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except sa.exc.OperationalError as exc:  # the database is away; try again soon
+                log.warning("job runner: %s", exc)
+                done = 0
+            except Exception:
+                log.exception("job runner round failed")
+                done = 0
+            if not done:
+                stop.wait(IDLE_S)
+
+
+def start_in_thread(settings: Settings, engine: Engine) -> tuple[threading.Thread, threading.Event]:
+    """A runner in a daemon thread (`erfa serve`); set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=Runner(settings, engine).run_forever, args=(stop,), name="erfa-jobs", daemon=True
+    )
+    thread.start()
+    return thread, stop
