@@ -127,6 +127,8 @@ class GroupView:
     """Edit its description, goals and theme (its settings page)."""
     can_administer_group: bool = False
     """Rename it, change focus area and visibility, archive it."""
+    can_read_webhooks: bool = False
+    """See its webhooks and their deliveries (its webhooks page)."""
     goals: list[int] = field(default_factory=list)
     theme: Theme | None = None
 
@@ -326,6 +328,7 @@ def _view(
         can_moderate=policy.can_moderate(actor, group),
         can_edit=policy.can_edit_group(actor, group),
         can_administer_group=policy.can_administer_group(actor, group),
+        can_read_webhooks=policy.can_read_webhooks(actor, group),
         goals=goal_ids,
         theme=theme,
     )

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from domain import audit, changes, jobs, notifications, outbox, policy, sync
 from domain.actor import SYSTEM, Actor
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Invalid, NotFound
 from models import (
     DeliveryStatus,
     Group,
@@ -94,18 +94,22 @@ def public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bo
 def check_url(url: str) -> tuple[str, str, int]:
     """The scheme, host and port of a webhook address; Invalid when it cannot be one."""
     if len(url) > MAX_URL:
-        raise Invalid.field("url", f"An address has at most {MAX_URL} characters.")
+        raise Invalid.field("url", f"An address has at most {MAX_URL} characters.", "too-long")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise Invalid.field("url", "This is not a valid web address.") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise Invalid.field("url", "Give an http:// or https:// address.")
+        raise Invalid.field("url", "Give an http:// or https:// address.", "scheme")
     if parts.username is not None or parts.password is not None:
-        raise Invalid.field("url", "An address with a user name or password is not accepted.")
+        raise Invalid.field(
+            "url", "An address with a user name or password is not accepted.", "credentials"
+        )
     if any(ord(char) < 33 for char in url):
-        raise Invalid.field("url", "An address cannot contain spaces or control characters.")
+        raise Invalid.field(
+            "url", "An address cannot contain spaces or control characters.", "invalid"
+        )
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -117,16 +121,17 @@ def resolve(url: str, *, allow_private: bool) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise Invalid.field("url", f"The host {host} cannot be resolved.") from exc
+        raise Invalid.field("url", f"The host {host} cannot be resolved.", "unresolvable") from exc
     addresses = sorted({str(info[4][0]) for info in found})
     if not addresses:
-        raise Invalid.field("url", f"The host {host} cannot be resolved.")
+        raise Invalid.field("url", f"The host {host} cannot be resolved.", "unresolvable")
     if not allow_private:
         for address in addresses:
             if not public_address(ipaddress.ip_address(address.split("%")[0])):
                 raise Invalid.field(
                     "url",
                     "Addresses in private, loopback or link-local networks are not accepted.",
+                    "private",
                 )
     return addresses
 
@@ -175,10 +180,12 @@ def _group(session: Session, actor: Actor, slug: str) -> Group:
 def _check_events(events: Sequence[str]) -> list[str]:
     unknown = [event for event in events if event not in EVENTS]
     if unknown:
-        raise Invalid.field("events", f"Unknown events: {', '.join(sorted(set(unknown)))}.")
+        raise Invalid.field(
+            "events", f"Unknown events: {', '.join(sorted(set(unknown)))}.", "unknown"
+        )
     chosen = [event for event in EVENTS if event in events]
     if not chosen:
-        raise Invalid.field("events", "Choose at least one event.")
+        raise Invalid.field("events", "Choose at least one event.", "required")
     return chosen
 
 
@@ -203,7 +210,7 @@ def create(
         select(sa.func.count()).select_from(Webhook).where(col(Webhook.group_id) == group.id)
     ).one()
     if count >= MAX_PER_GROUP:
-        raise Conflict(f"A group has at most {MAX_PER_GROUP} webhooks.")
+        raise Invalid.field("url", f"A group has at most {MAX_PER_GROUP} webhooks.", "too-many")
     post_at = resource_at = changes.horizon(session)
     nonce = secrets.token_hex(16)
     assert group.id is not None
@@ -244,6 +251,57 @@ def list_for_group(session: Session, actor: Actor, slug: str) -> list[WebhookVie
     return [WebhookView(webhook, group.slug, name) for webhook, name in rows]
 
 
+@dataclass(frozen=True)
+class WebhookRow:
+    view: WebhookView
+    last: WebhookDelivery | None
+    """The newest delivery."""
+    waiting: int
+    """Deliveries not yet accepted by the receiver."""
+
+
+@dataclass(frozen=True)
+class WebhooksPage:
+    """A group's webhooks page: its webhooks with how their deliveries go."""
+
+    group: Group
+    rows: list[WebhookRow]
+    can_manage: bool
+    events: tuple[str, ...] = EVENTS
+
+
+def page(session: Session, actor: Actor, slug: str) -> WebhooksPage:
+    views = list_for_group(session, actor, slug)
+    group = _group(session, actor, slug)
+    ids = [view.webhook.id for view in views]
+    newest = (
+        select(sa.func.max(WebhookDelivery.id))
+        .where(col(WebhookDelivery.webhook_id).in_(ids))
+        .group_by(col(WebhookDelivery.webhook_id))
+    )
+    last = {
+        delivery.webhook_id: delivery
+        for delivery in session.exec(
+            select(WebhookDelivery).where(col(WebhookDelivery.id).in_(newest))
+        ).all()
+    }
+    waiting = dict(
+        session.exec(
+            select(WebhookDelivery.webhook_id, sa.func.count())
+            .where(
+                col(WebhookDelivery.webhook_id).in_(ids),
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+            )
+            .group_by(col(WebhookDelivery.webhook_id))
+        ).all()
+    )
+    rows = [
+        WebhookRow(view, last.get(view.webhook.id or 0), int(waiting.get(view.webhook.id or 0, 0)))
+        for view in views
+    ]
+    return WebhooksPage(group, rows, policy.can_manage_webhooks(actor, group))
+
+
 def _webhook(session: Session, actor: Actor, webhook_id: int) -> tuple[Webhook, Group]:
     row = session.exec(
         select(Webhook, Group)
@@ -255,7 +313,8 @@ def _webhook(session: Session, actor: Actor, webhook_id: int) -> tuple[Webhook, 
     return row[0], row[1]
 
 
-def delete(session: Session, actor: Actor, webhook_id: int) -> None:
+def delete(session: Session, actor: Actor, webhook_id: int) -> str:
+    """Remove a webhook; returns its group's slug."""
     webhook, group = _webhook(session, actor, webhook_id)
     policy.require_webhook_manager(actor, group)
     audit.record(
@@ -268,6 +327,7 @@ def delete(session: Session, actor: Actor, webhook_id: int) -> None:
         before={"url": webhook.url, "events": webhook.events},
     )
     session.delete(webhook)  # its deliveries go with it; their jobs find nothing to send
+    return group.slug
 
 
 def deliveries(

@@ -19,6 +19,7 @@ from web import (
     settings,
     themes,
     threads,
+    webhooks,
 )
 
 router = APIRouter(dependencies=[Depends(csrf.verify)])
@@ -36,4 +37,5 @@ router.include_router(audit.router)
 router.include_router(municipalities_admin.router)
 router.include_router(themes.router)
 router.include_router(overview.router)
+router.include_router(webhooks.router)
 router.include_router(pages.router)
