@@ -17,7 +17,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, directory, moderation, notifications, policy
+from domain import audit, directory, locking, moderation, notifications, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from models import (
@@ -40,8 +40,10 @@ class Resolution(StrEnum):
 
 def flag_post(session: Session, actor: Actor, *, post_id: int, reason: str) -> Flag:
     text = moderation.check_reason(reason, required=True)
-    post = session.get(Post, post_id)
-    thread = session.get(Thread, post.thread_id) if post else None
+    # The discussion first (domain/locking.py): a flag raised while it moves lands in the
+    # queue of the group it is in when the flag is written.
+    locked = locking.post_and_thread(session, post_id)
+    post, thread = locked if locked else (None, None)
     group = session.get(Group, thread.group_id) if thread else None
     if post is None or thread is None or group is None:
         raise NotFound("post")
@@ -274,12 +276,14 @@ def resolve(
     if flag is None or group is None or not policy.can_review_moderation(actor, group):
         raise NotFound("flag")
     policy.require_moderator(actor, group)
+    # Two leads resolving at once: the second waits for the first here, then reads the
+    # flag as the first left it.
+    locked = locking.post_and_thread(session, flag.post_id)
+    assert locked is not None
+    post, thread = locked
+    session.refresh(flag)
     if flag.status is not FlagStatus.OPEN:
         raise Conflict("The flag has been resolved already.")
-    post = session.get(Post, flag.post_id)
-    thread = session.get(Thread, post.thread_id) if post else None
-    assert post is not None
-    assert thread is not None
     open_flags = col(Flag.post_id) == post.id, col(Flag.status) == FlagStatus.OPEN
     count = session.exec(select(sa.func.count()).select_from(Flag).where(*open_flags)).one()
     before = {"status": "open", "flags": count, "hidden": post.hidden_at is not None}

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, directory, goals, memberships, policy
+from domain import audit, directory, goals, locking, memberships, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion
 from models import FocusArea, Group, GroupGoal, Theme, User, UserStatus, Visibility, utcnow
@@ -155,6 +155,9 @@ def update_group(
     the coordinators' (Forbidden for a lead, even with the rest of the change allowed)."""
     group = policy.require_administrable_group(actor, directory.group_by_slug(session, slug))
     policy.require_group_editor(actor, group)
+    # The If-Match check and the version raise below decide on the row as committed now.
+    assert group.id is not None
+    group = locking.for_change(session, Group, group.id) or group
     shown = shown_version(actor, group)
     if expected_version is not None and expected_version != shown:
         raise StaleVersion(f"The group is at version {shown}, not {expected_version}.")

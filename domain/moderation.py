@@ -5,7 +5,8 @@ moderators, leaves the search index and comes to sync consumers as a tombstone, 
 back on restore.
 
 Every act is checked by `domain/policy.py`, raises the thread's (and group's) version, and
-writes exactly one audit entry with what changed.
+writes exactly one audit entry with what changed. Each locks what it decides on before
+reading it, the discussion before its groups and posts (domain/locking.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, changes, directory, notifications, policy, search, threads
+from domain import audit, changes, directory, locking, notifications, policy, search, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound, StaleVersion
 from models import (
@@ -42,7 +43,8 @@ def check_reason(reason: str | None, *, required: bool) -> str:
 
 
 def _moderated_thread(session: Session, actor: Actor, thread_id: int) -> tuple[Thread, Group]:
-    thread = session.get(Thread, thread_id)
+    """The discussion, locked, and its group."""
+    thread = locking.for_change(session, Thread, thread_id)
     group = session.get(Group, thread.group_id) if thread else None
     if thread is None or group is None or not policy.can_read_group_content(actor, group):
         raise NotFound("discussion")
@@ -192,7 +194,10 @@ def move(session: Session, actor: Actor, *, thread_id: int, target_slug: str) ->
     if session.exec(select(Resource.id).where(Resource.thread_id == thread_id)).first():
         raise Conflict("This is the discussion of a shared resource: it stays with the resource.")
     assert thread.id is not None
+    assert source.id is not None
     assert target.id is not None
+    locking.groups(session, [source.id, target.id])
+    locking.posts_of_thread(session, thread.id)
     thread.group_id = target.id
     thread.moved_from_group_id = source.id
     thread.moved_at = utcnow()
@@ -240,10 +245,13 @@ class HideOutcome:
 
 
 def _moderated_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, Thread, Group]:
-    post = session.get(Post, post_id)
-    thread = session.get(Thread, post.thread_id) if post else None
-    group = session.get(Group, thread.group_id) if thread else None
-    if post is None or thread is None or group is None:
+    """The post and its discussion, locked (the discussion first), and its group."""
+    locked = locking.post_and_thread(session, post_id)
+    if locked is None:
+        raise NotFound("post")
+    post, thread = locked
+    group = session.get(Group, thread.group_id)
+    if group is None:
         raise NotFound("post")
     if not policy.can_read_group_content(actor, group):
         raise NotFound("post")
@@ -260,7 +268,7 @@ def hide_post(session: Session, actor: Actor, *, post_id: int, reason: str) -> P
         raise Conflict("The post is deleted: there is nothing to hide.")
     if post.hidden_at is not None:
         raise Conflict("The post is hidden already.")
-    conceal(session, actor, post=post, thread=thread, group=group, reason=text)
+    _conceal(session, actor, post=post, thread=thread, group=group, reason=text)
     audit.record(
         session,
         actor,
@@ -280,7 +288,25 @@ def conceal(
     session: Session, actor: Actor, *, post: Post, thread: Thread, group: Group, reason: str
 ) -> list[int]:
     """Hide the post (no audit entry: the caller's act writes it) and resolve its open
-    flags. Returns the officials who had flagged it."""
+    flags. Returns the officials who had flagged it.
+
+    The discussion and the post are locked first and `post` and `thread` read afresh, so
+    a caller that read them without a lock may find them changed; a post deleted or hidden
+    meanwhile is a Conflict."""
+    assert post.id is not None
+    if locking.post_and_thread(session, post.id) is None:
+        raise NotFound("post")
+    if post.deleted_at is not None:
+        raise Conflict("The post is deleted: there is nothing to hide.")
+    if post.hidden_at is not None:
+        raise Conflict("The post is hidden already.")
+    return _conceal(session, actor, post=post, thread=thread, group=group, reason=reason)
+
+
+def _conceal(
+    session: Session, actor: Actor, *, post: Post, thread: Thread, group: Group, reason: str
+) -> list[int]:
+    """`conceal` on a post and discussion the caller has locked."""
     assert post.id is not None
     now = utcnow()
     post.hidden_at = post.updated_at = now

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import changes, directory, goals, policy, search, threads, upsert
+from domain import changes, directory, goals, locking, policy, search, threads, upsert
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -150,7 +150,7 @@ def update_resource(
     changed_sections = (
         _sections(sections, [n for n in CASE_SECTIONS if n in sections]) if sections else {}
     )
-    resource, group = _readable(session, actor, resource_id)
+    resource, group = _readable(session, actor, resource_id, for_change=True)
     if not policy.can_edit_resource(actor, resource.author_id, group):
         raise Forbidden("Only who shared it, and the group's leads, edit a resource.")
     if expected_version is not None and expected_version != resource.version:
@@ -180,7 +180,7 @@ def update_resource(
 
 
 def delete_resource(session: Session, actor: Actor, *, resource_id: int) -> None:
-    resource, group = _readable(session, actor, resource_id)
+    resource, group = _readable(session, actor, resource_id, for_change=True)
     if not policy.can_edit_resource(actor, resource.author_id, group):
         raise Forbidden("Only who shared it, and the group's leads, remove a resource.")
     resource.deleted_at = resource.updated_at = utcnow()
@@ -344,8 +344,16 @@ def list_resources(
     return [(r, g, m) for r, g, m in session.exec(query).all()]
 
 
-def _readable(session: Session, actor: Actor, resource_id: int) -> tuple[Resource, Group]:
-    resource = session.get(Resource, resource_id)
+def _readable(
+    session: Session, actor: Actor, resource_id: int, *, for_change: bool = False
+) -> tuple[Resource, Group]:
+    """The resource and its group; `for_change` locks the resource (domain/locking.py), so
+    that its version is checked and raised on what the last writer committed."""
+    resource = (
+        locking.for_change(session, Resource, resource_id)
+        if for_change
+        else session.get(Resource, resource_id)
+    )
     group = session.get(Group, resource.group_id) if resource else None
     if (
         resource is None

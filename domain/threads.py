@@ -1,7 +1,7 @@
 """Discussions: starting them, reading them, and the posts in them.
 
 Every change a sync consumer must see (new, edited, deleted post) gives the post a new,
-higher `change_seq`.
+higher `change_seq`. Writers lock the discussion before its post (domain/locking.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import activity, changes, directory, goals, notifications, policy, search
+from domain import activity, changes, directory, goals, locking, notifications, policy, search
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TooSoon
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -150,7 +150,14 @@ def open_thread(
         title=title,
         body="",
     )
-    group.thread_count += 1  # its activity and version moved with the first post
+    # Its activity and version moved with the first post. The count is raised in SQL: a
+    # move may have changed it since the group was read.
+    session.execute(
+        sa.update(Group)
+        .where(col(Group.id) == group.id)
+        .values(thread_count=col(Group.thread_count) + 1)
+    )
+    session.expire(group, ["thread_count"])
     session.flush()
     return thread
 
@@ -159,7 +166,8 @@ def reply(
     session: Session, actor: Actor, *, thread_id: int, body: str, reply_to_id: int | None = None
 ) -> Post:
     prepared = prepare_body(body)  # before the first statement: see prepare_body
-    thread, group = _readable_thread(session, actor, thread_id)
+    # Locked: the reply counts for the group the discussion is in when it is written.
+    thread, group = _readable_thread(session, actor, thread_id, for_change=True)
     policy.require_poster(actor, group)
     if thread.locked:
         raise Conflict("The discussion is locked: it takes no more replies.")
@@ -265,7 +273,7 @@ def edit_post(
 ) -> Post:
     """Edit one's own post; the previous text is kept as a revision."""
     prepared = prepare_body(body)  # before the first statement: see prepare_body
-    post, _, group = _readable_post(session, actor, post_id)
+    post, _, group = _readable_post(session, actor, post_id, for_change=True)
     policy.require_post_editor(actor, post, group)
     if expected_version is not None and expected_version != post.version:
         raise StaleVersion(f"The post is at version {post.version}, not {expected_version}.")
@@ -298,7 +306,7 @@ def edit_post(
 
 def delete_post(session: Session, actor: Actor, *, post_id: int) -> Post:
     """A soft delete: the post keeps its place and becomes a tombstone."""
-    post, _, group = _readable_post(session, actor, post_id)
+    post, _, group = _readable_post(session, actor, post_id, for_change=True)
     policy.require_write_access(actor)
     if not policy.can_delete_post(actor, post, group):
         raise Forbidden("Only the author deletes a post.")
@@ -484,16 +492,30 @@ def post_history(
     )
 
 
-def _readable_thread(session: Session, actor: Actor, thread_id: int) -> tuple[Thread, Group]:
-    thread = session.get(Thread, thread_id)
+def _readable_thread(
+    session: Session, actor: Actor, thread_id: int, *, for_change: bool = False
+) -> tuple[Thread, Group]:
+    """The discussion and its group; `for_change` locks the discussion first."""
+    thread = (
+        locking.for_change(session, Thread, thread_id)
+        if for_change
+        else session.get(Thread, thread_id)
+    )
     group = session.get(Group, thread.group_id) if thread else None
     if thread is None or group is None or not policy.can_read_group_content(actor, group):
         raise NotFound("discussion")
     return thread, group
 
 
-def _readable_post(session: Session, actor: Actor, post_id: int) -> tuple[Post, Thread, Group]:
-    post = session.get(Post, post_id)
+def _readable_post(
+    session: Session, actor: Actor, post_id: int, *, for_change: bool = False
+) -> tuple[Post, Thread, Group]:
+    """The post, its discussion and group; `for_change` locks the discussion, then the post."""
+    if for_change:
+        locked = locking.post_and_thread(session, post_id)
+        post = locked[0] if locked is not None else None
+    else:
+        post = session.get(Post, post_id)
     if post is None:
         raise NotFound("post")
     try:
