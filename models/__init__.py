@@ -6,6 +6,7 @@ from models.base import UTCDateTime, utcnow
 from models.directory import Goal, Municipality, MunicipalityDomain, MunicipalityYear, Theme
 from models.enums import (
     DeliveryStatus,
+    EventKind,
     FeeStatus,
     FlagStatus,
     FocusArea,
@@ -13,18 +14,27 @@ from models.enums import (
     Locale,
     MemberRole,
     NotificationKind,
+    RegistrationStatus,
     ResourceKind,
     Scope,
     SignupStatus,
     UserStatus,
     Visibility,
 )
+from models.events import Event, EventDocument, EventGoal, ProgrammeItem, Registration
 from models.forum import Post, PostRevision, Thread, ThreadGoal, ThreadRead
 from models.groups import Group, GroupGoal, JoinRequest, Membership
 from models.integrations import Job, Webhook, WebhookDelivery
 from models.moderation import AuditEntry, Flag
 from models.notifications import Notification, Subscription
-from models.resources import CASE_SECTIONS, Adoption, Attachment, Resource, ResourceGoal
+from models.resources import (
+    CASE_SECTIONS,
+    Adoption,
+    Attachment,
+    Resource,
+    ResourceGoal,
+    ResourceResearch,
+)
 from models.search import SearchEntry
 from models.sessions import PasswordReset, SignupRequest, WebSession
 
@@ -37,6 +47,10 @@ __all__ = [
     "AuditEntry",
     "ChangeCounter",
     "DeliveryStatus",
+    "Event",
+    "EventDocument",
+    "EventGoal",
+    "EventKind",
     "FeeStatus",
     "Flag",
     "FlagStatus",
@@ -59,9 +73,13 @@ __all__ = [
     "PasswordReset",
     "Post",
     "PostRevision",
+    "ProgrammeItem",
+    "Registration",
+    "RegistrationStatus",
     "Resource",
     "ResourceGoal",
     "ResourceKind",
+    "ResourceResearch",
     "Scope",
     "SearchEntry",
     "SignupRequest",

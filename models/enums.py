@@ -64,6 +64,9 @@ class NotificationKind(enum.StrEnum):
     POST_HIDDEN = "post_hidden"
     POST_RESTORED = "post_restored"
     WEBHOOK_DISABLED = "webhook_disabled"
+    EVENT_CHANGED = "event_changed"  # its time or place changed
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_MOVED_UP = "event_moved_up"  # from the waiting list to a place
 
 
 class SignupStatus(enum.StrEnum):
@@ -89,3 +92,15 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for its first or next attempt
     DELIVERED = "delivered"  # the receiver answered 2xx
     FAILED = "failed"  # given up: the webhook was disabled or deleted first
+
+
+class EventKind(enum.StrEnum):
+    SEMINAR = "seminar"
+    WORKSHOP = "workshop"
+    CONFERENCE = "conference"
+    MEETING = "meeting"
+
+
+class RegistrationStatus(enum.StrEnum):
+    REGISTERED = "registered"
+    WAITING = "waiting"

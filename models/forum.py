@@ -33,6 +33,9 @@ class Thread(SQLModel, table=True):
     )
     """The group the discussion was last moved out of, shown in the discussion."""
     moved_at: datetime | None = timestamp_field()
+    theme_id: int | None = Field(
+        default=None, foreign_key="theme.id", ondelete="SET NULL", index=True
+    )
     post_count: int = Field(default=0, nullable=False)
     last_posted_at: datetime = created_at_field()
     last_poster_name: str = Field(default="", max_length=120)

@@ -45,6 +45,9 @@ class Notification(SQLModel, table=True):
         default=None, foreign_key="thread.id", ondelete="CASCADE", index=True
     )
     post_id: int | None = Field(default=None, foreign_key="post.id", ondelete="CASCADE", index=True)
+    event_id: int | None = Field(
+        default=None, foreign_key="event.id", ondelete="CASCADE", index=True
+    )
     outcome: str | None = Field(default=None, max_length=16)
     """How a request or flag was decided: `approved`/`denied` (join_answer), `hide`/`dismiss`
     (flag_outcome)."""

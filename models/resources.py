@@ -45,6 +45,17 @@ class Resource(SQLModel, table=True):
     results_html: str = text_field()
     lessons: str = text_field()
     lessons_html: str = text_field()
+    institution: str = Field(default="", max_length=200)
+    """Research: the university or institute."""
+    authors: str = Field(default="", max_length=500)
+    published_year: int | None = Field(default=None)
+    doi: str | None = Field(default=None, max_length=200)
+    implications: str = text_field()
+    """Research: what it means for a municipality, in plain Swedish."""
+    implications_html: str = text_field()
+    theme_id: int | None = Field(
+        default=None, foreign_key="theme.id", ondelete="SET NULL", index=True
+    )
     renderer_version: int = Field(default=1, nullable=False)
     adoption_count: int = Field(default=0, nullable=False)
     version: int = Field(default=1, nullable=False)
@@ -66,6 +77,17 @@ class ResourceGoal(SQLModel, table=True):
 
     resource_id: int = Field(foreign_key="resource.id", ondelete="CASCADE", primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class ResourceResearch(SQLModel, table=True):
+    """A practice (model, tool, process) names the research it builds on."""
+
+    __tablename__ = "resource_research"
+
+    practice_id: int = Field(foreign_key="resource.id", ondelete="CASCADE", primary_key=True)
+    research_id: int = Field(
+        foreign_key="resource.id", ondelete="CASCADE", primary_key=True, index=True
+    )
 
 
 class Attachment(SQLModel, table=True):
