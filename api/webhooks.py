@@ -118,17 +118,28 @@ class DeliveryOut(BaseModel):
         )
 
 
-@router.get("/groups/{slug}/webhooks", responses=problem_responses(401, 403, 404))
-def list_webhooks(slug: str, session: SessionDep, actor: ApiActor) -> ListOut[WebhookOut]:
-    """The group's webhooks (its leads and the coordinators who read it)."""
-    views = webhooks.list_for_group(session, actor, slug)
-    return ListOut(items=[WebhookOut.from_view(view) for view in views], next_cursor=None)
+@router.get("/groups/{slug}/webhooks", responses=problem_responses(401, 403, 404, 422))
+def list_webhooks(
+    slug: str, session: SessionDep, actor: ApiActor, page: Page
+) -> ListOut[WebhookOut]:
+    """The group's webhooks in the order they were made (its leads and the coordinators
+    who read it)."""
+    position = page.position("webhooks")
+    views = webhooks.list_for_group(
+        session,
+        actor,
+        slug,
+        after_id=int(position["id"]) if position else None,
+        limit=page.fetch,
+    )
+    items, next_cursor = page.window("webhooks", views, lambda view: {"id": view.webhook.id})
+    return ListOut(items=[WebhookOut.from_view(view) for view in items], next_cursor=next_cursor)
 
 
 @router.post(
     "/groups/{slug}/webhooks",
     status_code=201,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def create_webhook(
     slug: str, data: WebhookIn, session: SessionDep, actor: ApiActor, settings: SettingsDep

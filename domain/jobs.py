@@ -55,17 +55,44 @@ def claim(session: Session, *, limit: int, now: datetime | None = None) -> list[
     return jobs
 
 
-def finish(session: Session, job_id: int) -> None:
-    session.execute(sa.delete(Job).where(col(Job.id) == job_id))
+def _claimed(job_id: int, attempts: int | None) -> list[sa.ColumnElement[bool]]:
+    """The job, and only while it is still the caller's claim: a claim counts an attempt,
+    so a worker whose lease ran out and whose job another worker took no longer matches."""
+    where = [col(Job.id) == job_id]
+    if attempts is not None:
+        where.append(col(Job.attempts) == attempts)
+    return where
 
 
-def retry(session: Session, job_id: int, *, at: datetime, error: str | None = None) -> None:
-    """Put a job back to run again at `at`."""
-    session.execute(
+def finish(session: Session, job_id: int, *, attempts: int | None = None) -> bool:
+    """Delete a done job; False when it was no longer this claim's."""
+    done = session.execute(sa.delete(Job).where(*_claimed(job_id, attempts)))
+    return bool(getattr(done, "rowcount", 0))
+
+
+def retry(
+    session: Session,
+    job_id: int,
+    *,
+    at: datetime,
+    error: str | None = None,
+    attempts: int | None = None,
+) -> bool:
+    """Put a job back to run again at `at`; False when it was no longer this claim's."""
+    done = session.execute(
         sa.update(Job)
-        .where(col(Job.id) == job_id)
+        .where(*_claimed(job_id, attempts))
         .values(run_at=at, locked_until=None, last_error=error)
     )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def own(session: Session, job_id: int, attempts: int) -> bool:
+    """Whether the claim still holds, locking the job for the rest of the transaction."""
+    query = select(Job.id).where(*_claimed(job_id, attempts))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.exec(query).first() is not None
 
 
 def backoff(attempts: int, now: datetime | None = None) -> datetime:

@@ -28,6 +28,7 @@ import json
 import secrets
 import socket
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +38,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from domain import audit, changes, jobs, notifications, outbox, policy, sync
-from domain.actor import SYSTEM, Actor
+from domain.actor import SYSTEM, Actor, load_actor
 from domain.errors import Invalid, NotFound
 from models import (
     DeliveryStatus,
@@ -85,10 +86,20 @@ BATCH = 500
 
 def public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """An address on the public internet: not private, loopback, link-local, multicast,
-    reserved or unspecified (an IPv4 address mapped into IPv6 is judged as itself)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    reserved or unspecified. IPv6 must be global unicast (2000::/3); forms that carry an
+    IPv4 address inside (mapped, 6to4) are judged by that address, and tunnels whose
+    endpoint is elsewhere (Teredo) are refused."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return public_address(address.ipv4_mapped)
+        if address.sixtofour is not None:
+            return public_address(address.sixtofour)
+        if address.teredo is not None or address not in _GLOBAL_UNICAST_V6:
+            return False
     return address.is_global and not address.is_multicast
+
+
+_GLOBAL_UNICAST_V6 = ipaddress.IPv6Network("2000::/3")
 
 
 def check_url(url: str) -> tuple[str, str, int]:
@@ -106,23 +117,29 @@ def check_url(url: str) -> tuple[str, str, int]:
         raise Invalid.field(
             "url", "An address with a user name or password is not accepted.", "credentials"
         )
-    if any(ord(char) < 33 for char in url):
+    if any(ord(char) < 33 or ord(char) > 126 for char in url):
         raise Invalid.field(
-            "url", "An address cannot contain spaces or control characters.", "invalid"
+            "url",
+            "An address is written in ASCII: no spaces or control characters, other"
+            " letters percent-encoded (and a host name in its xn-- form).",
+            "invalid",
         )
+    if port == 0:
+        raise Invalid.field("url", "Port 0 is not a port to send to.", "invalid")
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
 def resolve(url: str, *, allow_private: bool) -> list[str]:
-    """The addresses a webhook's host has now, every one of them public unless private
-    ones are allowed: Invalid otherwise (a name resolving to one private address among
-    public ones is refused too)."""
+    """The addresses a webhook's host has now, in the resolver's order, every one of them
+    public unless private ones are allowed: Invalid otherwise (a name resolving to one
+    private address among public ones is refused too). The lookup is bounded in time."""
     _, host, port = check_url(url)
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
+        found = lookup.result(timeout=RESOLVE_TIMEOUT_S)
+    except (OSError, UnicodeError, TimeoutError) as exc:
         raise Invalid.field("url", f"The host {host} cannot be resolved.", "unresolvable") from exc
-    addresses = sorted({str(info[4][0]) for info in found})
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not addresses:
         raise Invalid.field("url", f"The host {host} cannot be resolved.", "unresolvable")
     if not allow_private:
@@ -134,6 +151,11 @@ def resolve(url: str, *, allow_private: bool) -> list[str]:
                     "private",
                 )
     return addresses
+
+
+RESOLVE_TIMEOUT_S = 5.0
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="erfa-resolve")
+"""getaddrinfo has no timeout of its own: it runs here, and a slow answer is not awaited."""
 
 
 # --- Signatures ----------------------------------------------------------------------
@@ -239,15 +261,25 @@ def create(
     return Created(WebhookView(webhook, group.slug, actor.name or None), signing_secret(key, nonce))
 
 
-def list_for_group(session: Session, actor: Actor, slug: str) -> list[WebhookView]:
+def list_for_group(
+    session: Session,
+    actor: Actor,
+    slug: str,
+    *,
+    after_id: int | None = None,
+    limit: int = MAX_PER_GROUP + 1,
+) -> list[WebhookView]:
+    """The group's webhooks in the order they were made, after `after_id`."""
     group = _group(session, actor, slug)
     policy.require_webhook_reader(actor, group)
-    rows = session.exec(
+    query = (
         select(Webhook, col(User.name))
         .outerjoin(User, col(User.id) == Webhook.created_by_id)
         .where(col(Webhook.group_id) == group.id)
-        .order_by(col(Webhook.id))
-    ).all()
+    )
+    if after_id is not None:
+        query = query.where(col(Webhook.id) > after_id)
+    rows = session.exec(query.order_by(col(Webhook.id)).limit(limit)).all()
     return [WebhookView(webhook, group.slug, name) for webhook, name in rows]
 
 
@@ -344,10 +376,8 @@ def deliveries(
 # --- Dispatching the feed ------------------------------------------------------------
 
 
-def _post_events(change: sync.PostChange, group_slug: str) -> list[str]:
+def _post_events(change: sync.PostChange) -> list[str]:
     post = change.post
-    if change.group != group_slug:
-        return ["post.deleted"]  # moved to another group
     if post.deleted_at is not None:
         return ["post.deleted"]
     if post.hidden_at is not None:
@@ -387,14 +417,37 @@ def _add(
 def dispatch(session: Session, webhook: Webhook, group_slug: str) -> int:
     """One round of one webhook: the changes after its cursors become deliveries, and the
     cursors move past them, in the caller's transaction. Returns how many changes were
-    read (a full batch means that more may be waiting)."""
+    read (a full batch means that more may be waiting).
+
+    Before anything is sent, the official who made the webhook must still be one who may
+    (a lead of the group or a coordinator who reads it): a webhook carries the group's
+    content out, so when they may no longer, it stops and the group's leads are told."""
     now = utcnow()
     wanted = set(webhook.events)
     after = sync.Position(webhook.post_txid, webhook.post_seq)
     page = sync.group_post_changes(session, webhook.group_id, after=after, limit=BATCH)
+    after = sync.Position(webhook.resource_txid, webhook.resource_seq)
+    resources = sync.group_resource_changes(session, webhook.group_id, after=after, limit=BATCH)
+    if not page.items and not resources.items:
+        return 0
+    if not _owner_may(session, webhook):
+        _disable(session, webhook, now, reason=NO_OWNER)
+        return 0
     titles = _titles(session, page.items, wanted)
+    moved = _moved_at(session, page.items, group_slug)
     for change in page.items:
-        for event in _post_events(change, group_slug):
+        if change.group != group_slug:
+            # Moved to another group: the posts that were here leave, as tombstones that
+            # say nothing of where they went (it may be a group this one's readers cannot
+            # see); what is written there afterwards never was this group's.
+            left = moved.get(change.post.thread_id)
+            if "post.deleted" in wanted and left and change.post.created_at <= left:
+                data = {"id": change.post.id, "thread_id": change.post.thread_id}
+                data |= {"group": group_slug, "deleted": True, "moved": True}
+                body = _body("post.deleted", data, now)
+                _add(session, webhook, "post.deleted", change.post.change_seq, body, now)
+            continue
+        for event in _post_events(change):
             if event not in wanted:
                 continue
             data = change.data()
@@ -407,8 +460,6 @@ def dispatch(session: Session, webhook: Webhook, group_slug: str) -> int:
                 }
             _add(session, webhook, event, change.post.change_seq, _body(event, data, now), now)
     webhook.post_txid, webhook.post_seq = page.position.txid, page.position.seq
-    after = sync.Position(webhook.resource_txid, webhook.resource_seq)
-    resources = sync.group_resource_changes(session, webhook.group_id, after=after, limit=BATCH)
     for change in resources.items:
         event = _resource_event(change)
         if event in wanted:
@@ -420,6 +471,27 @@ def dispatch(session: Session, webhook: Webhook, group_slug: str) -> int:
     )
     session.add(webhook)
     return len(page.items) + len(resources.items)
+
+
+NO_OWNER = "The official who made the webhook may no longer manage the group's webhooks."
+FAILING = "Deliveries failed for 24 hours."
+
+
+def _owner_may(session: Session, webhook: Webhook) -> bool:
+    if webhook.created_by_id is None:
+        return False
+    group = session.get(Group, webhook.group_id)
+    owner = load_actor(session, webhook.created_by_id)
+    return group is not None and policy.can_read_webhooks(owner, group)
+
+
+def _moved_at(session: Session, items: list[Any], group_slug: str) -> dict[int, datetime]:
+    """When the discussions of `items` that are now elsewhere were moved away."""
+    ids = {change.post.thread_id for change in items if change.group != group_slug}
+    if not ids:
+        return {}
+    rows = session.exec(select(Thread.id, Thread.moved_at).where(col(Thread.id).in_(ids))).all()
+    return {int(thread_id): at for thread_id, at in rows if thread_id is not None and at}
 
 
 def _titles(session: Session, items: list[Any], wanted: set[str]) -> dict[int, str]:
@@ -446,10 +518,21 @@ def active(session: Session) -> list[tuple[int, str]]:
 def lock(session: Session, webhook_id: int) -> Webhook | None:
     """A webhook for one dispatch round, locked so that workers never dispatch the same
     webhook at once (PostgreSQL: skipped when another worker has it)."""
-    query = select(Webhook).where(col(Webhook.id) == webhook_id, col(Webhook.disabled_at).is_(None))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        # An advisory lock, not FOR UPDATE: a round that finds nothing writes nothing and
+        # so takes no transaction id (which would move the feed's fence every round).
+        taken = session.execute(
+            sa.text("SELECT pg_try_advisory_xact_lock(:space, :id)"),
+            {"space": ADVISORY_SPACE, "id": webhook_id},
+        ).scalar_one()
+        if not taken:
+            return None
+    query = select(Webhook).where(col(Webhook.id) == webhook_id, col(Webhook.disabled_at).is_(None))
     return session.exec(query).first()
+
+
+ADVISORY_SPACE = 0x45524641
+"""The first key of erfa's advisory locks on webhooks ("ERFA")."""
 
 
 # --- Sending ------------------------------------------------------------------------
@@ -494,11 +577,24 @@ class Outcome:
 
 
 def record(
-    session: Session, job_id: int, delivery_id: int, outcome: Outcome, *, now: datetime
+    session: Session,
+    job_id: int,
+    attempts: int,
+    delivery_id: int,
+    outcome: Outcome,
+    *,
+    now: datetime,
 ) -> bool:
-    """Note an attempt: delivered, or the next try scheduled, or (after 24 hours of
-    failures) the webhook disabled with its owner told. True when it was disabled."""
-    delivery = session.get(WebhookDelivery, delivery_id)
+    """Note an attempt of the claim `attempts` of the job: delivered, or the next try
+    scheduled, or given up after the schedule's last try, or (after 24 hours of failures)
+    the webhook disabled with its owner told. True when it was disabled. Nothing is noted
+    when the claim ran out and another worker took the job: that worker notes its own."""
+    if not jobs.own(session, job_id, attempts):
+        return False
+    query = select(WebhookDelivery).where(col(WebhookDelivery.id) == delivery_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    delivery = session.exec(query).first()
     webhook = session.get(Webhook, delivery.webhook_id) if delivery else None
     if delivery is None or webhook is None or delivery.status is not DeliveryStatus.PENDING:
         jobs.finish(session, job_id)
@@ -520,16 +616,24 @@ def record(
         jobs.finish(session, job_id)
         _disable(session, webhook, now)
         return True
-    index = min(delivery.attempts, len(SCHEDULE) - 1)
-    delivery.next_attempt_at = now + SCHEDULE[index]
+    if delivery.attempts >= len(SCHEDULE):
+        # The schedule is spent for this message although others get through (a receiver
+        # that refuses just this one): it is given up, the webhook goes on.
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+        jobs.finish(session, job_id)
+        return False
+    delivery.next_attempt_at = now + SCHEDULE[delivery.attempts]
     jobs.retry(session, job_id, at=delivery.next_attempt_at, error=delivery.error)
     return False
 
 
-def _disable(session: Session, webhook: Webhook, now: datetime) -> None:
+def _disable(session: Session, webhook: Webhook, now: datetime, *, reason: str = FAILING) -> None:
+    """Stop a webhook: its waiting deliveries are given up, the act is audited, and who
+    made it (while they may still see the group's webhooks) and the group's leads are told."""
     assert webhook.id is not None
     webhook.disabled_at = now
-    webhook.disabled_reason = "Deliveries failed for 24 hours."
+    webhook.disabled_reason = reason
     session.execute(
         sa.update(WebhookDelivery)
         .where(
@@ -540,8 +644,9 @@ def _disable(session: Session, webhook: Webhook, now: datetime) -> None:
     )
     group = session.get(Group, webhook.group_id)
     assert group is not None
-    owners = [webhook.created_by_id] if webhook.created_by_id else []
-    owners = owners or notifications.group_leads(session, group.id)
+    owners = set(notifications.group_leads(session, group.id))
+    if webhook.created_by_id and reason != NO_OWNER:
+        owners.add(webhook.created_by_id)
     audit.record(
         session,
         SYSTEM,
@@ -551,7 +656,10 @@ def _disable(session: Session, webhook: Webhook, now: datetime) -> None:
         group_id=group.id,
         reason=webhook.disabled_reason,
     )
-    notifications.tell(session, SYSTEM, owners, NotificationKind.WEBHOOK_DISABLED, group=group)
+    why = "owner" if reason == NO_OWNER else "failing"
+    notifications.tell(
+        session, SYSTEM, owners, NotificationKind.WEBHOOK_DISABLED, group=group, outcome=why
+    )
     people = session.exec(
         select(User).where(col(User.id).in_(owners), User.status == UserStatus.ACTIVE)
     ).all()
@@ -564,5 +672,6 @@ def _disable(session: Session, webhook: Webhook, now: datetime) -> None:
             name=person.name,
             group=group.name,
             url=webhook.url,
-            path=f"/g/{group.slug}",
+            why=why,
+            path=f"/g/{group.slug}/webhooks",
         )

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 import api
 import web
-from erfa import db
+from erfa import db, worker
 from erfa.bodies import BodyLimitMiddleware
 from erfa.errors import install_error_handlers
 from erfa.ratelimit import create_rate_limiter
@@ -24,13 +24,20 @@ from web.rendering import TEMPLATE_DIR
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> FastAPI:
+    """The app; with `run_jobs` (what `erfa serve` starts) each server process also runs
+    a job runner (erfa/worker.py), stopped before the process ends."""
     settings = settings or Settings()
     engine = db.engine_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        runner = worker.start_in_thread(settings, engine) if run_jobs else None
         yield
+        if runner is not None:
+            thread, stop = runner
+            stop.set()
+            thread.join(timeout=15)  # a delivery in flight ends within its 10 s
         engine.dispose()
 
     app = FastAPI(
@@ -60,6 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router, include_in_schema=False)  # pages are not the API
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     return app
+
+
+def serve_app() -> FastAPI:
+    """What `erfa serve` runs in each worker process: the app with its job runner."""
+    return create_app(run_jobs=True)
 
 
 def healthz(request: Request) -> JSONResponse:

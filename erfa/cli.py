@@ -131,15 +131,9 @@ def serve(
                 logins = seed.seed_demo(session)
             print_demo_logins(settings, [login.line() for login in logins])
     typer.echo(f"erfa serves on http://{host}:{port}/", err=True)
-    # The job runner (webhook deliveries and other durable jobs) runs beside the server.
-    engine = db.engine_from_settings(settings)
-    runner, stop = worker.start_in_thread(settings, engine)
-    try:
-        _run_uvicorn(host, port, workers)
-    finally:
-        stop.set()
-        runner.join(timeout=15)
-        engine.dispose()
+    # Each server process runs a job runner (webhook deliveries and other durable jobs)
+    # in its lifespan, stopped before the process ends (erfa.app.serve_app).
+    _run_uvicorn(host, port, workers)
 
 
 @app.command("worker")
@@ -162,7 +156,7 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        "erfa.app:create_app",
+        "erfa.app:serve_app",
         factory=True,
         host=host,
         port=port,

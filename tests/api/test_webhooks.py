@@ -27,6 +27,7 @@ from models import (
     Group,
     Job,
     MemberRole,
+    Membership,
     Notification,
     NotificationKind,
     Scope,
@@ -329,7 +330,26 @@ def test_each_kind_of_change_becomes_its_event_once(
     assert sorted(events(left), key=str) == sorted(
         [("post.deleted", first_post), ("post.deleted", reply["id"])], key=str
     )
-    assert {json.loads(d.payload)["data"]["group"] for d in left} == {"kultur-w"}
+    # Tombstones that say nothing of where the discussion went, nor what it said.
+    assert {json.dumps(json.loads(d.payload)["data"], sort_keys=True) for d in left} == {
+        json.dumps(
+            {
+                "id": post_id,
+                "thread_id": thread_id,
+                "group": "ungdom-w",
+                "deleted": True,
+                "moved": True,
+            },
+            sort_keys=True,
+        )
+        for post_id in (first_post, reply["id"])
+    }
+    later = member.post(f"/api/v1/threads/{thread_id}/posts", json={"body": "Hemligt nu"})
+    assert later.status_code == 201, later.text
+    assert member.patch(f"/api/v1/posts/{first_post}", json={"body": "x"}).status_code in (
+        200,
+        403,
+    )
 
     assert dispatch(session, hook["id"])[seen + 7 :] == []  # nothing twice
     ids = [d.message_id for d in dispatch(session, hook["id"])]
@@ -405,7 +425,7 @@ def test_failures_follow_the_schedule_then_disable_the_webhook_and_tell_its_owne
     waits = []
     at = start
     for _ in range(4):
-        assert not webhooks.record(session, job.id, delivery.id, failed, now=at)
+        assert not webhooks.record(session, job.id, job.attempts, delivery.id, failed, now=at)
         session.flush()
         session.refresh(delivery)
         assert delivery.next_attempt_at is not None
@@ -416,7 +436,7 @@ def test_failures_follow_the_schedule_then_disable_the_webhook_and_tell_its_owne
     assert delivery.attempts == 4
 
     late = start + timedelta(hours=24, seconds=1)
-    assert webhooks.record(session, job.id, delivery.id, failed, now=late)
+    assert webhooks.record(session, job.id, job.attempts, delivery.id, failed, now=late)
     session.flush()
     session.expire_all()
     webhook = session.get(Webhook, hook["id"])
@@ -452,9 +472,11 @@ def test_a_success_ends_a_streak_of_failures(
     now = utcnow()
     assert first.id
     assert second.id
-    webhooks.record(session, jobs_by_delivery[first.id], first.id, webhooks.Outcome(False), now=now)
     webhooks.record(
-        session, jobs_by_delivery[second.id], second.id, webhooks.Outcome(True, 204), now=now
+        session, jobs_by_delivery[first.id], 0, first.id, webhooks.Outcome(False), now=now
+    )
+    webhooks.record(
+        session, jobs_by_delivery[second.id], 0, second.id, webhooks.Outcome(True, 204), now=now
     )
     session.flush()
     session.expire_all()
@@ -491,3 +513,129 @@ def test_signatures_verify_with_the_standard_webhooks_library(settings: Settings
     headers["webhook-signature"] = webhooks.sign(secret, headers["webhook-id"], now, body)
     assert verifier.verify(body, headers) == json.loads(body)
     assert webhooks.signing_secret(key, "nonce-2") != secret
+
+
+def test_a_message_the_receiver_always_refuses_is_given_up_after_the_schedule(
+    private_api_as: Client, session: Session, world: World
+) -> None:
+    """Other deliveries get through, so the webhook stays on; this one stops at 8 tries."""
+    lead = private_api_as(world.lead)
+    hook = make_hook(lead, "ungdom-w", ["thread.created"])
+    lead.post("/api/v1/groups/ungdom-w/threads", json={"title": "Stor", "body": "x"})
+    [delivery] = dispatch(session, hook["id"])
+    [job] = session.exec(select(Job).where(Job.kind == webhooks.DELIVER)).all()
+    assert job.id is not None
+    assert delivery.id is not None
+    refused = webhooks.Outcome(ok=False, status=413, error="HTTP 413")
+    at = utcnow()
+    for _ in webhooks.SCHEDULE:
+        webhooks.record(session, job.id, job.attempts, delivery.id, refused, now=at)
+        session.flush()
+        session.refresh(delivery)
+        webhook = session.get(Webhook, hook["id"])
+        assert webhook is not None
+        webhook.failing_since = None  # a success of another message in between
+        at += timedelta(hours=1)
+    assert delivery.attempts == len(webhooks.SCHEDULE) == 8
+    assert delivery.status is DeliveryStatus.FAILED
+    assert jobs.pending(session, webhooks.DELIVER) == 0
+    assert session.get(Webhook, hook["id"]).disabled_at is None  # type: ignore[union-attr]
+
+
+def test_an_attempt_whose_claim_ran_out_is_not_recorded_twice(
+    private_api_as: Client, session: Session, world: World
+) -> None:
+    lead = private_api_as(world.lead)
+    hook = make_hook(lead, "ungdom-w", ["thread.created"])
+    lead.post("/api/v1/groups/ungdom-w/threads", json={"title": "Sen", "body": "x"})
+    [delivery] = dispatch(session, hook["id"])
+    assert delivery.id is not None
+    [first] = jobs.claim(session, limit=1)
+    later = utcnow() + jobs.LEASE + timedelta(seconds=1)
+    [second] = jobs.claim(session, limit=1, now=later)  # the lease ran out: another takes it
+    assert first.id is not None
+    stale = webhooks.record(
+        session, first.id, 1, delivery.id, webhooks.Outcome(False, 500), now=later
+    )
+    assert stale is False
+    session.flush()
+    session.refresh(delivery)
+    assert delivery.attempts == 0  # the stale worker noted nothing
+    webhooks.record(session, first.id, 2, delivery.id, webhooks.Outcome(True, 204), now=later)
+    session.flush()
+    session.refresh(delivery)
+    assert delivery.attempts == 1
+    assert delivery.status is DeliveryStatus.DELIVERED
+    assert second.attempts == 2
+
+
+def test_a_webhook_stops_when_its_maker_no_longer_leads_the_group(
+    private_api_as: Client, session: Session, world: World
+) -> None:
+    lead = private_api_as(world.lead)
+    hook = make_hook(lead, "ungdom-w")
+    other_lead = make_user(session, name="Nina Ny")
+    make_membership(session, group=world.group, user=other_lead, role=MemberRole.LEAD)
+    membership = session.exec(
+        select(Membership).where(
+            Membership.group_id == world.group.id, Membership.user_id == world.lead.id
+        )
+    ).one()
+    membership.role = MemberRole.MEMBER
+    session.flush()
+    private_api_as(world.member).post(
+        "/api/v1/groups/ungdom-w/threads", json={"title": "Efter", "body": "x"}
+    )
+    assert dispatch(session, hook["id"]) == []
+    webhook = session.get(Webhook, hook["id"])
+    assert webhook is not None
+    assert webhook.disabled_at is not None
+    told = session.exec(
+        select(Notification.user_id).where(Notification.kind == NotificationKind.WEBHOOK_DISABLED)
+    ).all()
+    assert told == [other_lead.id]  # the group's leads now, not the one who may not see it
+    [mail] = outbox.take(session)
+    assert mail.context["why"] == "owner"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "2002:7f00:1::1",
+        "2002:a00:1::1",
+        "fec0::1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "::ffff:0:7f00:1",
+    ],
+)
+def test_ipv6_forms_that_reach_private_ipv4_or_elsewhere_are_refused(address: str) -> None:
+    import ipaddress
+
+    assert not webhooks.public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://93.184.215.14/hook/ä", "https://93.184.215.14/h?q=ü", "http://93.184.215.14:0/"],
+)
+def test_addresses_erfa_could_not_send_to_are_refused_when_made(
+    api_as: Client, world: World, url: str
+) -> None:
+    refused = api_as(world.lead).post(
+        "/api/v1/groups/ungdom-w/webhooks", json={"url": url, "events": ["post.created"]}
+    )
+    assert refused.status_code == 422, refused.text
+
+
+def test_the_list_of_webhooks_pages_like_every_list(private_api_as: Client, world: World) -> None:
+    client = private_api_as(world.lead)
+    made = [make_hook(client, "ungdom-w")["id"] for _ in range(3)]
+    first = client.get("/api/v1/groups/ungdom-w/webhooks?limit=2").json()
+    assert [item["id"] for item in first["items"]] == made[:2]
+    rest = client.get(f"/api/v1/groups/ungdom-w/webhooks?cursor={first['next_cursor']}").json()
+    assert [item["id"] for item in rest["items"]] == made[2:]
+    assert rest["next_cursor"] is None
+    for query in ("limit=0", "limit=201", "cursor=garbage"):
+        assert client.get(f"/api/v1/groups/ungdom-w/webhooks?{query}").status_code == 422
