@@ -106,7 +106,7 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 
 def revoke_credentials(session: Session, user_id: int, *, api_tokens: bool) -> None:
     """End every browser session of the official and void the access tokens (JWTs) issued
-    so far; with `api_tokens`, revoke their personal API tokens too.
+    so far; with `api_tokens`, revoke their personal API tokens and feed keys too.
 
     The one way credentials end: a password reset ("my account was taken"), "sign out
     everywhere" and a suspension take everything; a password change keeps API tokens.
@@ -121,6 +121,12 @@ def revoke_credentials(session: Session, user_id: int, *, api_tokens: bool) -> N
             sa.update(ApiToken)
             .where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))
             .values(revoked_at=now)
+        )
+        # Feed keys (Atom, calendars) are credentials too: a new generation voids them.
+        session.execute(
+            sa.update(User)
+            .where(col(User.id) == user_id)
+            .values(feed_key_generation=col(User.feed_key_generation) + 1)
         )
 
 

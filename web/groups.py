@@ -30,6 +30,7 @@ from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from models import MemberRole
 from web.deps import SignedIn
+from web.feeds import group_feed_url
 from web.rendering import is_htmx, render, see_other
 
 router = APIRouter()
@@ -83,6 +84,7 @@ def detail(
         "municipalities": directory.list_municipalities(session) if view.can_post else [],
         "goals": goals.list_goals(session) if view.can_post or view.goals else [],
         "notice": request.query_params.get("notice"),
+        "feed_url": group_feed_url(request, session, actor, slug) if view.can_read else None,
     }
     return render(request, "groups/detail.html", context)
 

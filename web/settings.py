@@ -1,4 +1,5 @@
-"""The official's own settings: profile, language, password, sessions and API tokens."""
+"""The official's own settings: profile, language, password, sessions, API tokens and
+feed key."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import auth, users
+from domain import auth, feed_keys, users
 from domain.actor import Actor
 from domain.errors import Invalid
 from erfa import ratelimit
@@ -125,6 +126,13 @@ def create_token(
         return render(request, "settings/index.html", page, status_code=422)
     page = settings_page(request, session, actor, new_token=new.secret)
     return render(request, "settings/index.html", page, status_code=201)
+
+
+@router.post("/feed-key/revoke", name="settings:revoke_feed_key")
+def revoke_feed_key(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    """Every feed link handed out so far stops working; the pages show new ones."""
+    feed_keys.revoke(session, actor)
+    return see_other(request, "/settings?saved=feed-key#feeds")
 
 
 @router.post("/tokens/{token_id}/revoke", name="settings:revoke_token")

@@ -14,6 +14,7 @@ from domain.errors import Conflict, Invalid, StaleVersion, TooSoon
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SideWritesDep
 from erfa.ratelimit import TooManyRequests
 from web.deps import SignedIn
+from web.feeds import thread_feed_url
 from web.rendering import is_htmx, refusal, render, see_other
 
 router = APIRouter()
@@ -106,6 +107,8 @@ def detail(
     if reply_to is not None:
         quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
         page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
+    if not is_htmx(request):  # a fragment has no head or feed link to show
+        page["feed_url"] = thread_feed_url(request, session, actor, thread_id)
     return render(request, "threads/detail.html", page, block="post_list")
 
 

@@ -32,6 +32,7 @@ from jose import jwt
 from sqlmodel import Session, select
 
 from api.auth import ALGORITHM, AUDIENCE, ISSUER
+from domain.feed_keys import key_for
 from models import (
     Flag,
     Group,
@@ -69,6 +70,7 @@ from tests.robustness.valid import (
     sample_value,
 )
 from web import csrf
+from web.feeds import feed_secret
 
 Client = Callable[[User], TestClient]
 
@@ -141,6 +143,8 @@ class World:
     jwt_secret: str
     clients: dict[str, TestClient]
     verdicts: Verdicts
+    feed_key: str = ""
+    """The member's feed key: the credential of the feeds, which read no session."""
 
     def door(self, endpoint: Endpoint) -> dict[str, TestClient]:
         prefix = "api:" if endpoint.is_api else "web:"
@@ -159,6 +163,8 @@ class World:
             for name in endpoint.required_query
             if name != instead_of
         ]
+        if endpoint.path.endswith("/feed.atom") and instead_of != "key":
+            pairs.append(f"key={quote(self.feed_key)}")
         joined = "&".join([*pairs, query] if query else pairs)
         return f"{path}?{joined}" if joined else path
 
@@ -403,4 +409,5 @@ def built_world(
             jwt_secret=app.state.settings.jwt_secret,
             clients=clients,
             verdicts=verdicts,
+            feed_key=key_for(member, feed_secret(app.state.settings)),
         )
