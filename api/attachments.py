@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.datastructures import UploadFile
 
+from api import examples
 from api.auth import ApiActor
 from api.problems import problem_responses
 from domain import attachments
@@ -35,7 +36,18 @@ UPLOAD_BODY = {
 }
 
 
+DOWNLOAD = {
+    "description": "The file, as `attachment` (images may be `inline`), in its own type.",
+    "content": {
+        content_type: {"schema": {"type": "string", "format": "binary"}}
+        for content_type in attachments.CONTENT_TYPES
+    },
+}
+
+
 class AttachmentOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ATTACHMENT_OUT]})
+
     id: int
     filename: str
     content_type: str
@@ -57,7 +69,7 @@ async def _upload(request: Request, actor: ApiActor) -> AsyncIterator[UploadFile
 @router.post(
     "/resources/{resource_id}/attachments",
     status_code=201,
-    responses=problem_responses(401, 403, 404, 413, 415),
+    responses=problem_responses(400, 401, 403, 404, 413, 415),
     openapi_extra=UPLOAD_BODY,
 )
 def upload(
@@ -92,7 +104,7 @@ def upload(
 @router.get(
     "/attachments/{attachment_id}",
     response_class=FileResponse,
-    responses=problem_responses(401, 404),
+    responses={**problem_responses(401, 404), 200: DOWNLOAD},
 )
 def download_attachment(
     attachment_id: IdPath, session: SessionDep, actor: ApiActor, settings: SettingsDep

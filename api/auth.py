@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jose import JWTError, jwt
 
 from domain import auth, policy
@@ -26,6 +27,24 @@ ISSUER = "erfa"
 AUDIENCE = "erfa-api"
 ACCESS_TOKEN_SECONDS = 15 * 60
 _REQUIRED = ("sub", "iss", "aud", "iat", "exp", "jti")
+
+# Both kinds of token arrive in the same `Authorization: Bearer …` header. They are two
+# schemes of the OpenAPI document so that /api/docs offers both under "Authorize" and every
+# operation says it takes either; `get_api_actor` tells them apart by the token's prefix.
+ACCESS_TOKEN_SCHEME = HTTPBearer(
+    scheme_name="accessToken",
+    bearerFormat="JWT",
+    description="A short-lived access token (15 minutes) from `POST /api/v1/auth/token`.",
+    auto_error=False,
+)
+API_TOKEN_SCHEME = HTTPBearer(
+    scheme_name="apiToken",
+    bearerFormat="erfa_pat_…",
+    description="A personal API token (`erfa_pat_…`) from `POST /api/v1/me/tokens` or the "
+    "settings page; its scopes are `read` or `read` and `write`.",
+    auto_error=False,
+)
+Bearer = HTTPAuthorizationCredentials | None
 
 
 def issue_access_token(settings: Settings, user_id: int, *, valid_from: int = 0) -> str:
@@ -64,13 +83,18 @@ def verify_access_token(settings: Settings, token: str) -> tuple[int, int]:
 
 
 def get_api_actor(
-    request: Request, session: SessionDep, settings: SettingsDep, side: SideWritesDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    side: SideWritesDep,
+    access: Annotated[Bearer, Security(ACCESS_TOKEN_SCHEME)],
+    personal: Annotated[Bearer, Security(API_TOKEN_SCHEME)],
 ) -> Actor:
     """The signed-in caller; unsafe methods also need a token that may write."""
-    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
+    bearer = access or personal
+    if bearer is None:
         raise Unauthenticated()
-    credential = credential.strip()
+    credential = bearer.credentials
     with identity_session(request, session) as reader:
         if credential.startswith(auth.API_TOKEN_PREFIX):
             token = auth.find_api_token(reader, credential)

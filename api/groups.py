@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from api.auth import ApiActor
-from api.etags import etag_of, if_match_version, not_modified
+from api.etags import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    etag_of,
+    if_match_version,
+    not_modified,
+)
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import (
@@ -25,7 +34,7 @@ from erfa.deps import IdPath, SessionDep
 router = APIRouter(tags=["groups"])
 
 
-@router.get("/groups", responses=problem_responses())
+@router.get("/groups", responses=problem_responses(401))
 def list_groups(session: SessionDep, actor: ApiActor, page: Page) -> ListOut[GroupOut]:
     """Open and closed groups, and the secret ones the caller belongs to."""
     after = page.position("groups")
@@ -39,14 +48,18 @@ def list_groups(session: SessionDep, actor: ApiActor, page: Page) -> ListOut[Gro
 @router.get(
     "/groups/{slug}",
     response_model=GroupOut,
-    responses={**problem_responses(404), 304: {"description": "Not modified"}},
+    responses={**problem_responses(401, 404), 200: {"headers": ETAG_HEADER}, **NOT_MODIFIED},
 )
 def get_group(
-    slug: str, request: Request, response: Response, session: SessionDep, actor: ApiActor
+    slug: str,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+    if_none_match: IfNoneMatch = None,
 ) -> GroupOut | Response:
     view = groups.get_group(session, actor, slug)
     etag = etag_of(view.version)
-    if cached := not_modified(request, etag):
+    if cached := not_modified(if_none_match, etag):
         return cached
     response.headers["ETag"] = etag
     return GroupOut.from_view(view)
@@ -70,14 +83,17 @@ def create_group(data: GroupIn, session: SessionDep, actor: ApiActor) -> GroupOu
     return GroupOut.from_view(groups.created_view(session, actor, group))
 
 
-@router.patch("/groups/{slug}", responses=problem_responses(401, 403, 404, 409, 412, 422))
+@router.patch(
+    "/groups/{slug}",
+    responses={**problem_responses(401, 403, 404, 409, 412), 200: {"headers": ETAG_HEADER}},
+)
 def update_group(
     slug: str,
     data: GroupPatch,
-    request: Request,
     response: Response,
     session: SessionDep,
     actor: ApiActor,
+    if_match: IfMatch = None,
 ) -> GroupOut:
     """Leads change description, goals and theme; coordinators also name, focus area and
     visibility (a lead who changes those gets a 403)."""
@@ -91,19 +107,25 @@ def update_group(
         visibility=data.visibility,
         goal_ids=data.goals,
         theme=data.theme,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(if_match),
     )
     return _group_out(session, actor, group.slug, response)
 
 
-@router.post("/groups/{slug}/archive", responses=problem_responses(401, 403, 404, 409))
+@router.post(
+    "/groups/{slug}/archive",
+    responses={**problem_responses(401, 403, 404, 409), 200: {"headers": ETAG_HEADER}},
+)
 def archive_group(slug: str, response: Response, session: SessionDep, actor: ApiActor) -> GroupOut:
     """Coordinators: the group becomes read-only (still readable); 409 if it is already."""
     groups.set_archived(session, actor, slug=slug, archived=True)
     return _group_out(session, actor, slug, response)
 
 
-@router.post("/groups/{slug}/unarchive", responses=problem_responses(401, 403, 404, 409))
+@router.post(
+    "/groups/{slug}/unarchive",
+    responses={**problem_responses(401, 403, 404, 409), 200: {"headers": ETAG_HEADER}},
+)
 def unarchive_group(
     slug: str, response: Response, session: SessionDep, actor: ApiActor
 ) -> GroupOut:
@@ -119,16 +141,20 @@ def _group_out(session: SessionDep, actor: ApiActor, slug: str, response: Respon
 
 @router.post(
     "/groups/{slug}/join",
-    responses={**problem_responses(401, 403, 404, 409), 202: {"model": JoinRequestOut}},
+    response_model=MembershipOut,
+    responses={
+        **problem_responses(401, 403, 404, 409),
+        202: {"model": JoinRequestOut, "description": "Closed group: the request is pending."},
+    },
 )
 def join_group(
-    slug: str, session: SessionDep, actor: ApiActor, response: Response, data: JoinIn | None = None
-) -> MembershipOut | JoinRequestOut:
+    slug: str, session: SessionDep, actor: ApiActor, data: JoinIn | None = None
+) -> MembershipOut | JSONResponse:
     """Open group: a membership (200). Closed group: a request for its leads (202)."""
     outcome = groups.join_group(session, actor, slug=slug, message=data.message if data else "")
     if outcome.request is not None:
-        response.status_code = 202
-        return JoinRequestOut.from_model(outcome.request, slug)
+        pending = JoinRequestOut.from_model(outcome.request, slug)
+        return JSONResponse(pending.model_dump(mode="json"), status_code=202)
     return membership_out(groups.get_membership(session, actor, slug=slug, user_id=actor.user_id))
 
 

@@ -17,16 +17,17 @@ from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, SettingsDep
 router = APIRouter(tags=["me"])
 
 
-@router.post("/auth/token", responses=problem_responses(401, 429))
+@router.post("/auth/token", responses=problem_responses(400, 401, 429))
 def create_access_token(
     request: Request,
-    username: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=1024)],
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The email.")],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
     reader: ReaderDep,
     settings: SettingsDep,
     limiter: RateLimiterDep,
 ) -> TokenOut:
-    """Exchange an official's email and password for a short-lived access token."""
+    """Exchange an official's email and password for a short-lived access token (a 400
+    is a multipart form that cannot be parsed)."""
     with ratelimit.sign_in_attempt(limiter, username, client_ip(request)), reader() as session:
         user = auth.sign_in_check(session, email=username, password=password)
     assert user.id is not None

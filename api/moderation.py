@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from api.auth import ApiActor
-from api.etags import etag_of, if_match_version
+from api.etags import ETAG_HEADER, IfMatch, etag_of, if_match_version
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import (
@@ -71,14 +71,17 @@ def move(thread_id: IdPath, data: MoveIn, session: SessionDep, actor: ApiActor) 
     return _thread_out(session, actor, thread_id)
 
 
-@router.patch("/threads/{thread_id}", responses=problem_responses(401, 403, 404, 409, 412))
+@router.patch(
+    "/threads/{thread_id}",
+    responses={**problem_responses(401, 403, 404, 409, 412), 200: {"headers": ETAG_HEADER}},
+)
 def patch_thread(
     thread_id: IdPath,
     data: ThreadPatch,
-    request: Request,
     response: Response,
     session: SessionDep,
     actor: ApiActor,
+    if_match: IfMatch = None,
 ) -> ThreadOut:
     """Rename a discussion or set its slow mode (moderators); `If-Match` with a stale
     version is a 412."""
@@ -88,7 +91,7 @@ def patch_thread(
         thread_id=thread_id,
         title=data.title,
         slow_mode_s=data.slow_mode_s,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(if_match),
     )
     out = _thread_out(session, actor, thread_id)
     response.headers["ETag"] = etag_of(out.version)

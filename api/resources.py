@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from api.auth import ApiActor
-from api.etags import etag_of, if_match_version, not_modified
+from api.etags import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    etag_of,
+    if_match_version,
+    not_modified,
+)
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import AdoptionIn, AdoptionOut, ListOut, ResourceIn, ResourceOut, ResourcePatch
@@ -76,33 +84,42 @@ def share_resource(
 
 
 @router.get(
-    "/resources/{resource_id}", response_model=ResourceOut, responses=problem_responses(401, 404)
+    "/resources/{resource_id}",
+    response_model=ResourceOut,
+    responses={**problem_responses(401, 404), 200: {"headers": ETAG_HEADER}, **NOT_MODIFIED},
 )
 def get_resource(
-    resource_id: IdPath, request: Request, response: Response, session: SessionDep, actor: ApiActor
+    resource_id: IdPath,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+    if_none_match: IfNoneMatch = None,
 ) -> ResourceOut | Response:
     view = resources.get_resource(session, actor, resource_id)
     etag = etag_of(view.resource.version)
-    if cached := not_modified(request, etag):
+    if cached := not_modified(if_none_match, etag):
         return cached
     response.headers["ETag"] = etag
     return resource_out(view)
 
 
-@router.patch("/resources/{resource_id}", responses=problem_responses(401, 403, 404, 412))
+@router.patch(
+    "/resources/{resource_id}",
+    responses={**problem_responses(401, 403, 404, 412), 200: {"headers": ETAG_HEADER}},
+)
 def update_resource(
     resource_id: IdPath,
     data: ResourcePatch,
-    request: Request,
     response: Response,
     session: SessionDep,
     actor: ApiActor,
+    if_match: IfMatch = None,
 ) -> ResourceOut:
     resources.update_resource(
         session,
         actor,
         resource_id=resource_id,
-        expected_version=if_match_version(request),
+        expected_version=if_match_version(if_match),
         title=data.title,
         summary=data.summary,
         link=data.link,

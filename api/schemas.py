@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api import examples
+from domain.audit import MAX_REASON
 from domain.audit_log import AuditRow
 from domain.flags import FlagItem
 from domain.groups import GroupView
@@ -37,6 +39,7 @@ T = TypeVar("T")
 
 GoalId = Annotated[int, Field(ge=1, le=17, description="An Agenda 2030 goal, 1–17.")]
 GoalIds = Annotated[list[GoalId], Field(max_length=17)]
+REASON = f"At most {MAX_REASON} characters once trimmed."
 
 
 class ListOut(BaseModel, Generic[T]):
@@ -52,6 +55,8 @@ class LeadOut(BaseModel):
 
 
 class GroupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUP_OUT]})
+
     id: int
     slug: str
     name: str
@@ -134,6 +139,8 @@ class PersonOut(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.USER_OUT]})
+
     id: int
     email: str
     handle: str
@@ -165,6 +172,8 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     """An invitation: the person sets their password through the mailed link."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.USER_IN]})
+
     email: str = Field(max_length=254)
     name: str = Field(max_length=120)
     municipality: str = Field(max_length=64)
@@ -174,12 +183,16 @@ class UserIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TOKEN_OUT]})
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name
     expires_in: int
 
 
 class ApiTokenIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.API_TOKEN_IN]})
+
     name: str = Field(max_length=120)
     scopes: list[Scope] = Field(min_length=1, max_length=2)
     expires_at: AwareDatetime | None = None
@@ -207,11 +220,15 @@ class ApiTokenOut(BaseModel):
 
 
 class NewApiTokenOut(ApiTokenOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.NEW_API_TOKEN_OUT]})
+
     token: str
     """The secret, shown this once."""
 
 
 class GroupIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUP_IN]})
+
     slug: str = Field(max_length=64)
     name: str = Field(max_length=120)
     focus_area: str = Field(max_length=32)
@@ -241,6 +258,8 @@ class GroupPatch(BaseModel):
 
 
 class MembershipOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.MEMBERSHIP_OUT]})
+
     group: str
     user: PersonOut
     role: MemberRole
@@ -279,6 +298,8 @@ class JoinRequestOut(BaseModel):
 
 
 class PostOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.POST_OUT]})
+
     id: int
     thread_id: int
     position: int
@@ -317,6 +338,8 @@ class PostOut(BaseModel):
 
 
 class ThreadOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.THREAD_OUT]})
+
     id: int
     group: str
     title: str
@@ -372,21 +395,29 @@ class ThreadOut(BaseModel):
 
 
 class ThreadIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.THREAD_IN]})
+
     title: str = Field(max_length=200)
     body: str = Field(max_length=50_000)
     goals: GoalIds = Field(default_factory=list)
 
 
 class PostIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.POST_IN]})
+
     body: str = Field(max_length=50_000)
     reply_to_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class PostPatch(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.POST_PATCH]})
+
     body: str = Field(max_length=50_000)
 
 
 class ResourceIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RESOURCE_IN]})
+
     title: str = Field(max_length=200)
     summary: str = Field(max_length=2000)
     kind: ResourceKind
@@ -419,6 +450,8 @@ class ResourcePatch(BaseModel):
 
 
 class AdoptionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ADOPTION_IN]})
+
     municipality: str | None = Field(default=None, max_length=64)
     """The municipality's slug; the caller's own when left out."""
     summary: str = Field(max_length=2000)
@@ -427,6 +460,8 @@ class AdoptionIn(BaseModel):
 
 
 class AdoptionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ADOPTION_OUT]})
+
     id: int
     municipality: str
     summary: str
@@ -448,6 +483,8 @@ class AdoptionOut(BaseModel):
 
 
 class ResourceOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RESOURCE_OUT]})
+
     id: int
     group: str
     title: str
@@ -498,11 +535,13 @@ class ResourceOut(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000, description=REASON)
 
 
 class HideIn(BaseModel):
-    reason: str = Field(max_length=2000)
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.HIDE_IN]})
+
+    reason: str = Field(max_length=2000, description=REASON)
 
 
 class MoveIn(BaseModel):
@@ -517,12 +556,14 @@ class ThreadPatch(BaseModel):
 
 
 class FlagIn(BaseModel):
-    reason: str = Field(max_length=2000)
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FLAG_IN]})
+
+    reason: str = Field(max_length=2000, description=REASON)
 
 
 class FlagResolveIn(BaseModel):
     action: Literal["hide", "dismiss"]
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000, description=REASON)
 
 
 class FlagCreatedOut(BaseModel):
@@ -533,6 +574,8 @@ class FlagCreatedOut(BaseModel):
 
 
 class FlagOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.FLAG_OUT]})
+
     id: int
     post_id: int
     thread_id: int
@@ -693,6 +736,8 @@ class AuditActorOut(BaseModel):
 class AuditEntryOut(BaseModel):
     """One audited act: `before` and `after` hold the fields it changed."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.AUDIT_ENTRY_OUT]})
+
     id: int
     at: datetime
     actor: AuditActorOut | None = Field(description="null when the system (CLI) acted.")
@@ -743,6 +788,8 @@ class OfficialOut(UserOut):
     """An official as the coordinators see them: their groups, when they were last active
     and, while they have not accepted it, their invitation."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.OFFICIAL_OUT]})
+
     groups: list[OfficialGroupOut]
     last_active_at: datetime | None
     suspended_at: datetime | None
@@ -770,7 +817,7 @@ class OfficialOut(UserOut):
 
 
 class SuspendIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(default=None, max_length=2000, description=REASON)
 
 
 class OfficialPatch(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from api import examples
 from api.auth import ApiActor
 from api.pagination import Page
 from api.problems import problem_responses
@@ -18,6 +19,8 @@ router = APIRouter(tags=["search"])
 
 
 class SearchHitOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SEARCH_HIT_OUT]})
+
     type: Literal["thread", "post", "resource"]
     id: int
     title: str

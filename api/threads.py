@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from api.auth import ApiActor
-from api.etags import etag_of, if_match_version, not_modified
+from api.etags import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    etag_of,
+    if_match_version,
+    not_modified,
+)
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, PostIn, PostOut, PostPatch, ThreadIn, ThreadOut
@@ -54,13 +62,21 @@ def start_thread(
     return ThreadOut.from_model(thread, slug, sorted(set(data.goals)), PostOut.from_view(first[0]))
 
 
-@router.get("/threads/{thread_id}", response_model=ThreadOut, responses=problem_responses(401, 404))
+@router.get(
+    "/threads/{thread_id}",
+    response_model=ThreadOut,
+    responses={**problem_responses(401, 404), 200: {"headers": ETAG_HEADER}, **NOT_MODIFIED},
+)
 def get_thread(
-    thread_id: IdPath, request: Request, response: Response, session: SessionDep, actor: ApiActor
+    thread_id: IdPath,
+    response: Response,
+    session: SessionDep,
+    actor: ApiActor,
+    if_none_match: IfNoneMatch = None,
 ) -> ThreadOut | Response:
     view = threads.get_thread(session, actor, thread_id)
     etag = etag_of(view.thread.version)
-    if cached := not_modified(request, etag):
+    if cached := not_modified(if_none_match, etag):
         return cached
     response.headers["ETag"] = etag
     return ThreadOut.from_view(view)
@@ -100,17 +116,20 @@ def reply(
     return PostOut.from_view(threads.get_post(session, actor, post.id))
 
 
-@router.patch("/posts/{post_id}", responses=problem_responses(401, 403, 404, 409, 412, 429))
+@router.patch(
+    "/posts/{post_id}",
+    responses={**problem_responses(401, 403, 404, 409, 412, 429), 200: {"headers": ETAG_HEADER}},
+)
 def edit_post(
     post_id: IdPath,
     data: PostPatch,
-    request: Request,
     response: Response,
     session: SessionDep,
     actor: ApiActor,
     pace: PostingPaceDep,
+    if_match: IfMatch = None,
 ) -> PostOut:
-    expected = if_match_version(request)
+    expected = if_match_version(if_match)
     with pace.post(actor.user_id):
         threads.edit_post(
             session, actor, post_id=post_id, body=data.body, expected_version=expected

@@ -44,6 +44,15 @@ _ODF = {
     "application/vnd.oasis.opendocument.presentation": "odp",
 }
 _IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+CONTENT_TYPES = (
+    "application/pdf",
+    *(content_type for _, content_type in _OOXML.values()),
+    *_ODF,
+    "text/plain",
+    "text/csv",
+    *sorted(_IMAGES),
+)
+"""Every type `sniff` recognises: what a stored attachment is served as."""
 _MARKUP = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<iframe", b"<body")
 _REFUSED = "Only PDF, Office and OpenDocument files, text, CSV and images."
 _BLOCK = 64 * 1024

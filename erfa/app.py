@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 import api
 import web
+from api.openapi import install_openapi
 from erfa import db, worker
 from erfa.bodies import BodyLimitMiddleware
 from erfa.errors import install_error_handlers
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.include_router(assets.router, include_in_schema=False)  # before the mount: its own path
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    install_openapi(app)
     app.include_router(web.router, include_in_schema=False)  # pages are not the API
     app.include_router(feeds.router, include_in_schema=False)  # key, no session or CSRF
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)

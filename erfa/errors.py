@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.problems import PROBLEM_MEDIA_TYPE
 from domain.errors import DomainError, Invalid, TooSoon, Unauthenticated
@@ -38,6 +39,9 @@ _HTTP_TITLES = {
     503: "Unavailable",
 }
 _HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 500: "internal-error"}
+UNPARSABLE_BODY = "There was an error parsing the body"
+"""FastAPI's 400 for a body it cannot decode (bytes that are not UTF-8, a broken form)."""
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def problem(
@@ -104,6 +108,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     if not _is_api(request):
         reason = exc.detail if exc.detail in ("csrf",) else ""
         if isinstance(exc, TooManyRequests):
@@ -111,12 +117,35 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = render_error(request, exc.status_code, reason)
         response.headers.update(headers)
         return response
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+        return _unparsable_body()
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
     if exc.status_code == 404:
         detail = f"There is nothing at {request.url.path}."
     code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
     return problem(exc.status_code, code=code, title=title, detail=detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method a route takes at the request's path. Starlette's 405 names only the
+    methods of the first route there, and FastAPI makes one route per method."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
+def _unparsable_body() -> Response:
+    """Invalid input like malformed JSON, which FastAPI itself answers with a 422: the API
+    documents one status for a body it cannot use."""
+    detail = "The body cannot be read: it is not UTF-8 JSON, or not a well-formed form."
+    error = {"field": "body", "message": detail, "code": "body_unreadable"}
+    return problem(422, code="invalid", title="Invalid input", detail=detail, errors=[error])
 
 
 async def _data_error(request: Request, exc: Exception) -> Response:
