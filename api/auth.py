@@ -14,11 +14,19 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jose import JWTError, jwt
+from sqlmodel import Session
 
 from domain import auth, policy
 from domain.actor import Actor, load_actor
 from domain.errors import Unauthenticated
-from erfa.deps import SAFE_METHODS, SessionDep, SettingsDep, SideWritesDep, identity_session
+from erfa.deps import (
+    SAFE_METHODS,
+    SessionDep,
+    SettingsDep,
+    SideWrites,
+    SideWritesDep,
+    identity_session,
+)
 from erfa.settings import Settings
 from models import utcnow
 
@@ -91,7 +99,14 @@ def get_api_actor(
     personal: Annotated[Bearer, Security(API_TOKEN_SCHEME)],
 ) -> Actor:
     """The signed-in caller; unsafe methods also need a token that may write."""
-    bearer = access or personal
+    return identify(request, session, settings, side, access or personal)
+
+
+def identify(
+    request: Request, session: Session, settings: Settings, side: SideWrites, bearer: Bearer
+) -> Actor:
+    """The caller of `bearer` (either kind of token), as `get_api_actor` gives it; for a
+    handler that does its blocking work in one hop of its own (api/sync.py)."""
     if bearer is None:
         raise Unauthenticated()
     credential = bearer.credentials

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not gc.get_freeze_count():  # once per process
+            # What start-up built lives as long as the process. Frozen, it is left out of
+            # the collector's full passes, which otherwise walk it all again every few
+            # requests that make many objects (docs/BENCHMARKS.md, "Sync feed").
+            gc.freeze()
         runner = worker.start_in_thread(settings, engine) if run_jobs else None
         yield
         if runner is not None:

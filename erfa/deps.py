@@ -16,7 +16,9 @@ from erfa.ratelimit import PostingPace, RateLimiter
 from erfa.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # The dependencies that only read `app.state` are `async def`: a `def` dependency is a
+    # hop to the thread pool of its own (../shared/STYLE.md, section 5).
     settings: Settings = request.app.state.settings
     return settings
 
@@ -70,7 +72,7 @@ class SideWrites:
             work(session)
 
 
-def get_side_writes(request: Request, background: BackgroundTasks) -> SideWrites:
+async def get_side_writes(request: Request, background: BackgroundTasks) -> SideWrites:
     return SideWrites(request, background)
 
 
@@ -92,7 +94,7 @@ def identity_session(request: Request, session: Session) -> Iterator[Session]:
         yield reader
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
@@ -102,7 +104,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_reader(request: Request) -> sessionmaker[Session]:
+async def get_reader(request: Request) -> sessionmaker[Session]:
     """Short read-only sessions, for work that must not hold SQLite's write lock while it
     runs (a password check takes a quarter of a second). Use as `with reader() as s:` and
     finish with it before the request's own session writes."""
@@ -110,7 +112,7 @@ def get_reader(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def get_posting_pace(request: Request) -> PostingPace:
+async def get_posting_pace(request: Request) -> PostingPace:
     return PostingPace(
         request.app.state.rate_limiter, request.app.state.settings.min_post_interval_s
     )
