@@ -162,7 +162,13 @@ def test_the_sweep_notices_each_way_of_misbehaving(connection: sa.Connection) ->
 
     @app.get("/api/v1/slow")
     def slow() -> None:
-        time.sleep(1.5)
+        burn_until = time.process_time() + 1.5
+        while time.process_time() < burn_until:
+            pass
+
+    @app.get("/api/v1/stalls")
+    def stalls() -> None:
+        time.sleep(4.5)
 
     @app.get("/api/v1/warns")
     def warns() -> None:
@@ -185,6 +191,7 @@ def test_the_sweep_notices_each_way_of_misbehaving(connection: sa.Connection) ->
         "GET /api/v1/crash": "exception ZeroDivisionError",
         "GET /api/v1/unavailable": "status 503",
         "GET /api/v1/slow": "slower than 1 s",
+        "GET /api/v1/stalls": "stalled for 4 s",
         "GET /api/v1/warns": "warning DeprecationWarning",
         "GET /api/v1/plain-error": "404 is not problem+json but application/json",
     }
