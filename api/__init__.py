@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from api import (
     attachments,
     audit,
+    events,
     groups,
     me,
     moderation,
@@ -34,3 +35,4 @@ router.include_router(municipalities.router)
 router.include_router(themes.router)
 router.include_router(stats.router)
 router.include_router(webhooks.router)
+router.include_router(events.router)

@@ -17,7 +17,7 @@ from api.etags import (
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import AdoptionIn, AdoptionOut, ListOut, ResourceIn, ResourceOut, ResourcePatch
-from domain import goals, resources
+from domain import goals, research, resources, themes
 from erfa.deps import IdPath, PostingPaceDep, SessionDep
 from models import ResourceGoal, ResourceKind
 
@@ -27,8 +27,19 @@ router = APIRouter(tags=["resources"])
 def resource_out(view: resources.ResourceView) -> ResourceOut:
     adoptions = [AdoptionOut.from_model(adoption, name) for adoption, name in view.adoptions]
     return ResourceOut.build(
-        view.resource, view.group.slug, view.municipality, view.goals, adoptions
+        view.resource,
+        view.group.slug,
+        view.municipality,
+        view.goals,
+        adoptions,
+        builds_on=_ids(view.builds_on),
+        used_by=_ids(view.used_by),
+        theme=view.theme.slug if view.theme is not None else None,
     )
+
+
+def _ids(linked: list[research.Linked]) -> list[int]:
+    return [item.resource.id for item in linked if item.resource.id is not None]
 
 
 @router.get("/groups/{slug}/resources", responses=problem_responses(401, 404))
@@ -40,6 +51,9 @@ def list_resources(
     kind: ResourceKind | None = None,
     municipality: str | None = Query(default=None, max_length=64),
     goal: int | None = Query(default=None, ge=1, le=17),
+    institution: str | None = Query(
+        default=None, max_length=200, description="Research items of this institution."
+    ),
 ) -> ListOut[ResourceOut]:
     after = page.position(f"resources:{slug}")
     rows = resources.list_resources(
@@ -49,13 +63,28 @@ def list_resources(
         kind=kind,
         municipality=municipality,
         goal=goal,
+        institution=institution,
         after_id=after["id"] if after else None,
         limit=page.fetch,
     )
     items, next_cursor = page.window(f"resources:{slug}", rows, lambda row: {"id": row[0].id})
-    tags = goals.of(session, ResourceGoal, [r.id for r, _, _ in items if r.id is not None])
+    shown = [r for r, _, _ in items]
+    tags = goals.of(session, ResourceGoal, [r.id for r in shown if r.id is not None])
+    links = research.links_of(session, actor, shown)
+    theme_slugs = themes.slugs_of(session, [r.theme_id for r in shown])
     return ListOut(
-        items=[ResourceOut.build(r, g.slug, m, tags[r.id or 0]) for r, g, m in items],
+        items=[
+            ResourceOut.build(
+                r,
+                g.slug,
+                m,
+                tags[r.id or 0],
+                builds_on=_ids(links.builds_on.get(r.id or 0, [])),
+                used_by=_ids(links.used_by.get(r.id or 0, [])),
+                theme=theme_slugs.get(r.theme_id or 0),
+            )
+            for r, g, m in items
+        ],
         next_cursor=next_cursor,
     )
 
@@ -78,6 +107,9 @@ def share_resource(
             link=data.link,
             sections=data.sections(),
             goal_ids=data.goals,
+            research_fields=data.research(),
+            builds_on=data.builds_on,
+            theme=data.theme,
         )
     assert resource.id is not None
     return resource_out(resources.get_resource(session, actor, resource.id))
@@ -125,6 +157,9 @@ def update_resource(
         link=data.link,
         sections=data.sections(),
         goal_ids=data.goals,
+        research_fields=data.research(),
+        builds_on=data.builds_on,
+        theme=data.theme_change(),
     )
     view = resources.get_resource(session, actor, resource_id)
     response.headers["ETag"] = etag_of(view.resource.version)

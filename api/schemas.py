@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from domain.audit_log import AuditRow
 from domain.flags import FlagItem
 from domain.groups import GroupView
 from domain.officials import OfficialView
+from domain.research import MAX_BUILDS_ON, RESEARCH_FIELDS
 from domain.sync import PostChange, ResourceChange
 from domain.threads import PostView, ThreadView
 from models import (
@@ -39,6 +40,22 @@ T = TypeVar("T")
 
 GoalId = Annotated[int, Field(ge=1, le=17, description="An Agenda 2030 goal, 1–17.")]
 GoalIds = Annotated[list[GoalId], Field(max_length=17)]
+ResearchId = Annotated[int, Field(ge=1, le=2**63 - 1, description="A research item's id.")]
+ResearchIds = Annotated[
+    list[ResearchId],
+    Field(
+        max_length=MAX_BUILDS_ON,
+        description="The research items it builds on: ids of resources of kind research.",
+    ),
+]
+PublicationYear = Annotated[
+    int, Field(ge=1, le=9999, description="Research: the year of publication, 1900–next year.")
+]
+RESEARCH_ONLY = "Research items only."
+DOI = "Research: the DOI, as 10.NNNN/… (its https://doi.org/ address is taken too)."
+IMPLICATIONS = "Research: what it means for a municipality, in plain Swedish (markdown)."
+THEME = "The slug of the yearly theme it carries."
+THEME_PATCH = "The slug of the yearly theme it carries; null for none."
 REASON = f"At most {MAX_REASON} characters once trimmed."
 
 
@@ -357,6 +374,8 @@ class ThreadOut(BaseModel):
     moved_from: str | None = None
     """The slug of the group the discussion was last moved out of."""
     first_post: PostOut | None = None
+    theme: str | None = None
+    """The slug of the yearly theme the discussion carries."""
 
     @classmethod
     def from_model(
@@ -366,6 +385,7 @@ class ThreadOut(BaseModel):
         goals: list[int],
         first_post: PostOut | None = None,
         moved_from: str | None = None,
+        theme: str | None = None,
     ) -> ThreadOut:
         assert thread.id is not None
         return cls(
@@ -385,13 +405,17 @@ class ThreadOut(BaseModel):
             slow_mode_s=thread.slow_mode_s,
             moved_from=moved_from,
             first_post=first_post,
+            theme=theme,
         )
 
     @classmethod
     def from_view(cls, view: ThreadView) -> ThreadOut:
         """A discussion as `threads.get_thread` shows it to the caller."""
         moved_from = view.moved_from.slug if view.moved_from is not None else None
-        return cls.from_model(view.thread, view.group.slug, view.goals, moved_from=moved_from)
+        theme = view.theme.slug if view.theme is not None else None
+        return cls.from_model(
+            view.thread, view.group.slug, view.goals, moved_from=moved_from, theme=theme
+        )
 
 
 class ThreadIn(BaseModel):
@@ -400,6 +424,7 @@ class ThreadIn(BaseModel):
     title: str = Field(max_length=200)
     body: str = Field(max_length=50_000)
     goals: GoalIds = Field(default_factory=list)
+    theme: str | None = Field(default=None, max_length=64, description=THEME)
 
 
 class PostIn(BaseModel):
@@ -429,9 +454,19 @@ class ResourceIn(BaseModel):
     implementation: str = Field(default="", max_length=20_000)
     results: str = Field(default="", max_length=20_000)
     lessons: str = Field(default="", max_length=20_000)
+    institution: str = Field(default="", max_length=200, description=RESEARCH_ONLY)
+    authors: str = Field(default="", max_length=500, description=RESEARCH_ONLY)
+    year: PublicationYear | None = None
+    doi: str | None = Field(default=None, max_length=250, description=DOI)
+    implications: str = Field(default="", max_length=20_000, description=IMPLICATIONS)
+    builds_on: ResearchIds = Field(default_factory=list)
+    theme: str | None = Field(default=None, max_length=64, description=THEME)
 
     def sections(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in CASE_SECTIONS}
+
+    def research(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in RESEARCH_FIELDS}
 
 
 class ResourcePatch(BaseModel):
@@ -444,9 +479,27 @@ class ResourcePatch(BaseModel):
     implementation: str | None = Field(default=None, max_length=20_000)
     results: str | None = Field(default=None, max_length=20_000)
     lessons: str | None = Field(default=None, max_length=20_000)
+    institution: str | None = Field(default=None, max_length=200, description=RESEARCH_ONLY)
+    authors: str | None = Field(default=None, max_length=500, description=RESEARCH_ONLY)
+    year: PublicationYear | None = None
+    doi: str | None = Field(default=None, max_length=250, description=DOI)
+    implications: str | None = Field(default=None, max_length=20_000, description=IMPLICATIONS)
+    builds_on: ResearchIds | None = None
+    """Replaces the research named (what the caller may not read stays); null keeps it."""
+    theme: str | None = Field(default=None, max_length=64, description=THEME_PATCH)
 
     def sections(self) -> dict[str, str]:
         return {n: getattr(self, n) for n in CASE_SECTIONS if getattr(self, n) is not None}
+
+    def research(self) -> dict[str, Any]:
+        """The research fields the request names; an explicit null clears one."""
+        return {n: getattr(self, n) for n in RESEARCH_FIELDS if n in self.model_fields_set}
+
+    def theme_change(self) -> str | None:
+        """The theme to carry: None keeps it, "" takes it away (an explicit null)."""
+        if "theme" not in self.model_fields_set:
+            return None
+        return self.theme or ""
 
 
 class AdoptionIn(BaseModel):
@@ -502,6 +555,17 @@ class ResourceOut(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     adoptions: list[AdoptionOut] | None = None
+    institution: str = ""
+    authors: str = ""
+    year: int | None = None
+    doi: str | None = None
+    implications: str = ""
+    implications_html: str = ""
+    builds_on: list[int] = Field(default_factory=list)
+    """Ids of the research items it builds on that the caller may read."""
+    used_by: list[int] = Field(default_factory=list)
+    """For a research item: ids of the resources building on it that the caller may read."""
+    theme: str | None = None
 
     @classmethod
     def build(
@@ -511,6 +575,10 @@ class ResourceOut(BaseModel):
         municipality: str,
         goals: list[int],
         adoptions: list[AdoptionOut] | None = None,
+        *,
+        builds_on: list[int] | None = None,
+        used_by: list[int] | None = None,
+        theme: str | None = None,
     ) -> ResourceOut:
         assert resource.id is not None
         return cls(
@@ -531,6 +599,15 @@ class ResourceOut(BaseModel):
             created_at=resource.created_at,
             updated_at=resource.updated_at,
             adoptions=adoptions,
+            institution=resource.institution,
+            authors=resource.authors,
+            year=resource.published_year,
+            doi=resource.doi,
+            implications=resource.implications,
+            implications_html=resource.implications_html,
+            builds_on=builds_on or [],
+            used_by=used_by or [],
+            theme=theme,
         )
 
 

@@ -17,7 +17,7 @@ from api.etags import (
 from api.pagination import Page
 from api.problems import problem_responses
 from api.schemas import ListOut, PostIn, PostOut, PostPatch, ThreadIn, ThreadOut
-from domain import goals, threads
+from domain import goals, themes, threads
 from erfa.deps import IdPath, PostingPaceDep, SessionDep
 from models import ThreadGoal
 
@@ -41,8 +41,12 @@ def list_threads(
     )
     items, next_cursor = page.window(scope, rows, lambda _: {"offset": offset + page.limit})
     tags = goals.of(session, ThreadGoal, [t.id for t, _ in items if t.id is not None])
+    theme_slugs = themes.slugs_of(session, [t.theme_id for t, _ in items])
     return ListOut(
-        items=[ThreadOut.from_model(t, slug, tags[t.id or 0]) for t, _ in items],
+        items=[
+            ThreadOut.from_model(t, slug, tags[t.id or 0], theme=theme_slugs.get(t.theme_id or 0))
+            for t, _ in items
+        ],
         next_cursor=next_cursor,
     )
 
@@ -55,11 +59,20 @@ def start_thread(
 ) -> ThreadOut:
     with pace.post(actor.user_id):
         thread = threads.start_thread(
-            session, actor, slug=slug, title=data.title, body=data.body, goal_ids=data.goals
+            session,
+            actor,
+            slug=slug,
+            title=data.title,
+            body=data.body,
+            goal_ids=data.goals,
+            theme=data.theme,
         )
     assert thread.id is not None
     first = threads.list_posts(session, actor, thread_id=thread.id, limit=1)
-    return ThreadOut.from_model(thread, slug, sorted(set(data.goals)), PostOut.from_view(first[0]))
+    theme = themes.slugs_of(session, [thread.theme_id]).get(thread.theme_id or 0)
+    return ThreadOut.from_model(
+        thread, slug, sorted(set(data.goals)), PostOut.from_view(first[0]), theme=theme
+    )
 
 
 @router.get(

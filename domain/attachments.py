@@ -22,9 +22,9 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlmodel import Session, col, select
 
@@ -281,6 +281,33 @@ def add_attachment(
     policy.require_write_access(actor)
     if not view.can_edit:
         raise Forbidden("Only who shared the resource, and the group's leads, add files.")
+    stored = store(chunks, filename, upload_dir=upload_dir, max_bytes=max_bytes)
+    attachment = Attachment(
+        resource_id=resource_id, uploaded_by_id=actor.user_id, **stored.columns()
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file received into the upload folder, checked, as its row describes it."""
+
+    filename: str
+    content_type: str
+    size: int
+    storage_name: str
+    sha256: str
+
+    def columns(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def store(chunks: Iterator[bytes], filename: str, *, upload_dir: Path, max_bytes: int) -> Stored:
+    """Receive an uploaded file into `upload_dir` under a new random name, for a resource's
+    attachments and an event's documentation alike. UnsupportedMedia for a kind erfa does
+    not take, TooLarge once past `max_bytes`; nothing is left behind either way."""
     upload_dir.mkdir(parents=True, exist_ok=True)
     # mkstemp creates the file 0600 in the same directory, so the rename below is atomic.
     descriptor, temporary = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
@@ -293,18 +320,7 @@ def add_attachment(
     except BaseException:
         os.unlink(temporary)
         raise
-    attachment = Attachment(
-        resource_id=resource_id,
-        uploaded_by_id=actor.user_id,
-        filename=clean_filename(filename, kind),
-        content_type=kind.content_type,
-        size=size,
-        storage_name=storage_name,
-        sha256=sha256,
-    )
-    session.add(attachment)
-    session.flush()
-    return attachment
+    return Stored(clean_filename(filename, kind), kind.content_type, size, storage_name, sha256)
 
 
 def _receive(chunks: Iterator[bytes], file: BinaryIO, max_bytes: int) -> tuple[int, str]:

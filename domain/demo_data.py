@@ -271,6 +271,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "ungdom",
         "title": "Hur når ni unga som aldrig kommer till fritidsgården?",
+        "theme": "social-hallbarhet",
         "goals": [3, 10],
         "pinned": False,
         "locked": False,
@@ -334,6 +335,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "attraktionskraft",
         "title": "Inflyttarservice – hur mäter ni effekten?",
+        "theme": "attraktivitet",
         "goals": [8, 11],
         "pinned": False,
         "locked": False,
@@ -382,6 +384,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "attraktionskraft",
         "title": "Sommarjobb för studenter som flyttat hemifrån?",
+        "theme": "kompetensforsorjning",
         "goals": [4, 8],
         "pinned": False,
         "locked": False,
@@ -411,6 +414,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "kommunikation",
         "title": "Viktig information till invånare som inte läser svenska",
+        "theme": "integration",
         "goals": [10, 16],
         "pinned": False,
         "locked": False,
@@ -464,6 +468,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "kommunikation",
         "title": "Gemensam bildbank för Bergslagen",
+        "theme": "attraktivitet",
         "goals": [11, 17],
         "pinned": False,
         "locked": True,
@@ -498,6 +503,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "mangfald",
         "title": "Språkcafé – hur håller ni intresset uppe?",
+        "theme": "integration",
         "goals": [4, 10],
         "pinned": False,
         "locked": False,
@@ -546,6 +552,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "jamstalldhet",
         "title": "Hur fördelas föreningsbidragen mellan flickor och pojkar?",
+        "theme": "social-hallbarhet",
         "goals": [5, 10],
         "pinned": False,
         "locked": False,
@@ -595,6 +602,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "jamstalldhet",
         "title": "Kompetensbaserad rekrytering och könsfördelning",
+        "theme": "kompetensforsorjning",
         "goals": [5, 8],
         "pinned": False,
         "locked": False,
@@ -632,6 +640,7 @@ THREADS: list[dict[str, Any]] = [
     {
         "group": "styrgrupp",
         "title": "Planering av Bergslagen 2030 – höstens konferens",
+        "theme": "kompetensforsorjning",
         "goals": [11, 17],
         "pinned": False,
         "locked": False,
@@ -703,6 +712,8 @@ RESOURCES: list[dict[str, Any]] = [
     {
         "group": "ungdom",
         "title": "Ungdomsrådet i Hedemora – modell för ungas inflytande",
+        "theme": "social-hallbarhet",
+        "builds_on": ["Fritid på lika villkor? Ungas föreningsliv i Bergslagen (demo)"],
         "kind": "model",
         "summary": (
             "Ett ungdomsråd med valda ledamöter från varje skola, egen budget och rätt att lämna "
@@ -781,6 +792,8 @@ RESOURCES: list[dict[str, Any]] = [
     {
         "group": "attraktionskraft",
         "title": "Inflyttarservice med personlig lots",
+        "theme": "attraktivitet",
+        "builds_on": ["Att stanna eller flytta vidare – nyanländas etablering i Bergslagen (demo)"],
         "kind": "tool",
         "summary": (
             "En samlad service för nya invånare: en personlig lots hjälper hushållet med bostad, "
@@ -886,7 +899,18 @@ RESOURCES: list[dict[str, Any]] = [
             "krävde planen i ärendeprocessen. Följ upp på riktigt: vi avsätter en timme efter "
             "varje större projekt för att utvärdera kommunikationen."
         ),
-        "adoptions": [],
+        "adoptions": [
+            {
+                "municipality": "hedemora",
+                "author": "tomas.wallin@hedemora.se",
+                "adopted_on": "2019-09-02",
+                "summary": (
+                    "Hedemora använder kortversionen på en halv sida för mindre ärenden och hela "
+                    "mallen för de stora projekten."
+                ),
+                "outcome": "Infört i två förvaltningar",
+            },
+        ],
         "discussion": [
             {
                 "author": "tomas.wallin@hedemora.se",
@@ -907,6 +931,8 @@ RESOURCES: list[dict[str, Any]] = [
     {
         "group": "jamstalldhet",
         "title": "Jämställdhetsanalys av föreningsbidrag med 3R-metoden",
+        "theme": "social-hallbarhet",
+        "builds_on": ["Fritid på lika villkor? Ungas föreningsliv i Bergslagen (demo)"],
         "kind": "tool",
         "summary": (
             "Ett verktyg för att kartlägga hur resurser och inflytande fördelas mellan flickor och "
@@ -946,7 +972,18 @@ RESOURCES: list[dict[str, Any]] = [
             "statistiken är ofullständig det första året. Frågan om varför (Realia) är svårast men "
             "ger mest."
         ),
-        "adoptions": [],
+        "adoptions": [
+            {
+                "municipality": "nora",
+                "author": "fredrik.holm@nora.se",
+                "adopted_on": "2019-11-18",
+                "summary": (
+                    "Nora har granskat lokalbidragen och fritidsgårdarnas öppettider med 3R. "
+                    "Föreningarna redovisar deltagande per kön från och med 2020."
+                ),
+                "outcome": "Analysen klar, nya regler beslutas 2020",
+            },
+        ],
         "discussion": [
             {
                 "author": "fredrik.holm@nora.se",
@@ -966,11 +1003,24 @@ RESOURCES: list[dict[str, Any]] = [
     },
     {
         "group": "mangfald",
-        "title": "Att stanna eller flytta vidare – nyanländas etablering i Bergslagen",
+        "title": "Att stanna eller flytta vidare – nyanländas etablering i Bergslagen (demo)",
+        "theme": "integration",
         "kind": "research",
         "summary": (
             "En intervjustudie av forskare vid Högskolan Dalarna om vad som får nyanlända att "
-            "stanna i mindre kommuner, gjord tillsammans med Avesta, Ludvika och Lindesberg."
+            "stanna i mindre kommuner, gjord tillsammans med Avesta, Ludvika och Lindesberg. "
+            "Studien är påhittad: den visar hur forskning ser ut i demon."
+        ),
+        "institution": "Högskolan Dalarna",
+        "authors": "Karin Holmgren, Yusuf Demir",
+        "year": 2019,
+        "doi": "10.5555/erfa-demo.2019.01",
+        "implications": (
+            "Det som håller kvar nyanlända är **ett första jobb** och människor att känna, mer "
+            "än bostaden. För en kommun betyder det att praktikplatser i den egna "
+            "organisationen och en mentor från orten gör mest nytta det första året.\n\n"
+            "Börja med att fråga de egna förvaltningarna hur många praktikplatser de kan ta "
+            "emot, och koppla ihop varje nyanländ med en etablerad invånare."
         ),
         "municipality": "avesta",
         "contact": "amira.hassan@avesta.se",
@@ -1012,6 +1062,183 @@ RESOURCES: list[dict[str, Any]] = [
                     "Vi använde rapporten i Lindesberg när vi tog fram vårt nya mentorsprogram. "
                     "Avsnittet om **det första jobbet** hjälpte oss att få med "
                     "arbetsmarknadsenheten."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "jamstalldhet",
+        "title": "Fritid på lika villkor? Ungas föreningsliv i Bergslagen (demo)",
+        "theme": "social-hallbarhet",
+        "kind": "research",
+        "summary": (
+            "En enkät- och registerstudie av forskare vid Örebro universitet om vilka unga som "
+            "deltar i föreningslivet och hur kommunernas bidrag fördelas. Studien är påhittad: "
+            "den visar hur forskning ser ut i demon."
+        ),
+        "institution": "Örebro universitet",
+        "authors": "Maja Sundström, Leo Nyberg",
+        "year": 2015,
+        "doi": "10.5555/erfa-demo.2015.02",
+        "implications": (
+            "Bidrag som följer antalet aktivitetstillfällen gynnar de stora lagidrotterna, där "
+            "pojkar är i majoritet. Flickor och unga som inte är med i någon förening når man "
+            "bättre genom öppna verksamheter och genom att fråga dem själva.\n\n"
+            "En kommun kan börja med att redovisa bidragen per kön och ålder, och låta ett "
+            "ungdomsråd vara med och prioritera."
+        ),
+        "municipality": "lindesberg",
+        "contact": "sofia.bergstrom@lindesberg.se",
+        "link": None,
+        "goals": [5, 10],
+        "background": (
+            "Flera kommuner i Bergslagen såg att färre flickor än pojkar fick del av "
+            "föreningsbidragen, men visste inte hur stor skillnaden var eller varför."
+        ),
+        "purpose": (
+            "Studien ska beskriva vilka unga mellan 13 och 19 år som deltar i föreningslivet, "
+            "och hur kommunernas bidragsregler påverkar fördelningen."
+        ),
+        "implementation": (
+            "Forskarna gick igenom bidragsstatistiken i fem kommuner och lät 1 200 elever i "
+            "årskurs 8 och gymnasiets år 2 svara på en enkät om sin fritid."
+        ),
+        "results": (
+            "Pojkar stod för 64 procent av aktivitetstillfällena som gav bidrag. Unga som inte "
+            "deltog i någon förening efterfrågade oftast platser att bara vara på, och "
+            "aktiviteter utan krav på att tävla."
+        ),
+        "lessons": (
+            "Registerdata räcker inte: enkäten visade vilka som inte syns i statistiken alls. "
+            "Resultaten blev användbara först när tjänstepersonerna fick diskutera dem."
+        ),
+        "adoptions": [],
+        "discussion": [
+            {
+                "author": "johan.eriksson@hedemora.se",
+                "body": (
+                    "Vi använde siffrorna när vi lät ungdomsrådet säga sitt om "
+                    "föreningsbidragen. Det gav tyngd åt deras förslag."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "attraktionskraft",
+        "title": "Välfärdens medarbetare i mindre kommuner – att rekrytera och stanna kvar (demo)",
+        "theme": "kompetensforsorjning",
+        "kind": "research",
+        "summary": (
+            "En studie av forskare vid Mälardalens universitet om varför undersköterskor, "
+            "lärare och socialsekreterare söker sig till och stannar i mindre kommuner. "
+            "Studien är påhittad: den visar hur forskning ser ut i demon."
+        ),
+        "institution": "Mälardalens universitet",
+        "authors": "Hanna Ek, Johannes Virtanen",
+        "year": 2025,
+        "doi": "10.5555/erfa-demo.2025.03",
+        "implications": (
+            "Lön spelar roll, men det som avgör om medarbetarna stannar är att de kan "
+            "utvecklas utan att flytta: utbildning på arbetstid, en tydlig karriärväg och "
+            "chefer med tid för sina medarbetare.\n\n"
+            "För en kommun betyder det att yrkesväxling med lön under utbildningen och "
+            "samarbete med grannkommunerna om utbildningsplatser ger mer än engångspremier."
+        ),
+        "municipality": "ludvika",
+        "contact": "anna.lindqvist@ludvika.se",
+        "link": None,
+        "goals": [4, 8],
+        "background": (
+            "Bergslagens kommuner behöver fram till 2030 rekrytera hundratals medarbetare till "
+            "vård, skola och omsorg, samtidigt som de unga flyttar till större orter."
+        ),
+        "purpose": (
+            "Studien ska ge kommunerna kunskap om vad som får medarbetare i välfärden att söka "
+            "sig till och stanna i mindre kommuner."
+        ),
+        "implementation": (
+            "Forskarna intervjuade 46 medarbetare och 12 chefer i sex kommuner och följde upp "
+            "personalomsättningen under fem år."
+        ),
+        "results": (
+            "De som fått utbildning på arbetstid stannade i genomsnitt dubbelt så länge. Korta "
+            "vikariat och ensamarbete var de vanligaste skälen att sluta."
+        ),
+        "lessons": (
+            "Kommunernas HR-avdelningar hade mycket av underlaget redan; det som saknades var "
+            "tid att analysera det tillsammans."
+        ),
+        "adoptions": [],
+        "discussion": [
+            {
+                "author": "fredrik.holm@nora.se",
+                "body": (
+                    "Resultatet om utbildning på arbetstid stämmer med vår erfarenhet. Vi har "
+                    "delat vår modell för yrkesväxling här i gruppen."
+                ),
+            },
+        ],
+    },
+    {
+        "group": "attraktionskraft",
+        "title": "Yrkesväxling till omsorgen med lön under utbildningen",
+        "theme": "kompetensforsorjning",
+        "builds_on": [
+            "Välfärdens medarbetare i mindre kommuner – att rekrytera och stanna kvar (demo)"
+        ],
+        "kind": "process",
+        "summary": (
+            "Vuxna som vill byta yrke anställs som vårdbiträden och utbildar sig till "
+            "undersköterskor på halvtid, med lön, under ett och ett halvt år."
+        ),
+        "municipality": "nora",
+        "contact": "fredrik.holm@nora.se",
+        "link": None,
+        "goals": [4, 8],
+        "background": (
+            "Nora hade svårt att rekrytera utbildade undersköterskor, och många vikarier "
+            "slutade efter några månader."
+        ),
+        "purpose": (
+            "Att utbilda egna undersköterskor och få dem att stanna: minst 15 personer per år."
+        ),
+        "implementation": (
+            "Kommunen anställer deltagarna på 75 procent och betalar lön även för studietiden. "
+            "Utbildningen sker på vuxenutbildningen tillsammans med Lindesberg, och varje "
+            "deltagare har en handledare på arbetsplatsen."
+        ),
+        "results": (
+            "Av de 18 som började första året tog 16 examen, och 14 arbetar kvar i kommunen."
+        ),
+        "lessons": (
+            "Handledarna behöver tid i schemat. Samarbetet med grannkommunen gjorde att "
+            "utbildningen kunde starta trots få deltagare."
+        ),
+        "adoptions": [
+            {
+                "municipality": "lindesberg",
+                "author": "ahmad.rahimi@lindesberg.se",
+                "adopted_on": "2026-02-01",
+                "summary": (
+                    "Lindesberg har startat en egen grupp med tio deltagare och delar lärare "
+                    "med Nora."
+                ),
+                "outcome": "Infört, första gruppen studerar",
+            },
+        ],
+        "discussion": [
+            {
+                "author": "helena.sjoberg@ludvika.se",
+                "body": (
+                    "Hur gör ni med deltagare som inte klarar studierna? Får de vara kvar som "
+                    "vårdbiträden?"
+                ),
+            },
+            {
+                "author": "fredrik.holm@nora.se",
+                "body": (
+                    "Ja, anställningen gäller oavsett. Två har valt att stanna som vårdbiträden "
+                    "och läsa i egen takt."
                 ),
             },
         ],

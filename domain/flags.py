@@ -85,6 +85,7 @@ class FlagItem:
     thread: Thread
     author: User
     municipality: str
+    municipality_slug: str
     reasons: list[str]
     flaggers: list[str]
     count: int
@@ -227,9 +228,9 @@ def _items(
         grouped.setdefault((flag.post_id, flag.resolved_at), []).append((flag, name))
     by_head = {fs[0][0].id: fs for fs in grouped.values()}
     posts = {
-        post.id: (post, thread, author, municipality)
-        for post, thread, author, municipality in session.execute(
-            select(Post, Thread, User, col(Municipality.name))
+        post.id: (post, thread, author, municipality, municipality_slug)
+        for post, thread, author, municipality, municipality_slug in session.execute(
+            sa.select(Post, Thread, User, col(Municipality.name), col(Municipality.slug))
             .join(Thread, col(Thread.id) == Post.thread_id)
             .join(User, col(User.id) == Post.author_id)
             .join(Municipality, col(Municipality.id) == User.municipality_id)
@@ -241,7 +242,7 @@ def _items(
         group_flags = by_head.get(item_id)
         if group_flags is None or post_id not in posts:
             continue
-        post, thread, author, municipality = posts[post_id]
+        post, thread, author, municipality, municipality_slug = posts[post_id]
         head = group_flags[0][0]
         items.append(
             FlagItem(
@@ -250,6 +251,7 @@ def _items(
                 thread=thread,
                 author=author,
                 municipality=municipality,
+                municipality_slug=municipality_slug,
                 reasons=[f.reason for f, _ in group_flags],
                 flaggers=[name for _, name in group_flags],
                 count=len(group_flags),

@@ -105,6 +105,8 @@ class LeadView:
     name: str
     title: str
     municipality: str
+    municipality_slug: str = ""
+    """Where the municipality's page is (`/k/{slug}`)."""
 
 
 @dataclass(frozen=True)
@@ -376,16 +378,16 @@ def _leads_by_group(session: Session, group_ids: list[int]) -> dict[int | None, 
     if not group_ids:
         return {}
     rows = session.exec(
-        select(col(Membership.group_id), User, col(Municipality.name))
+        select(col(Membership.group_id), User, col(Municipality.name), col(Municipality.slug))
         .join(User, col(User.id) == Membership.user_id)
         .join(Municipality, col(Municipality.id) == User.municipality_id)
         .where(col(Membership.group_id).in_(group_ids), Membership.role == MemberRole.LEAD)
         .order_by(col(User.name))
     ).all()
     leads: dict[int | None, list[LeadView]] = {}
-    for group_id, user, municipality in rows:
+    for group_id, user, municipality, slug in rows:
         assert user.id is not None
         leads.setdefault(group_id, []).append(
-            LeadView(user.id, user.name, user.title, municipality)
+            LeadView(user.id, user.name, user.title, municipality, slug)
         )
     return leads

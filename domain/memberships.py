@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from domain import audit, directory, policy
+from domain import audit, directory, event_registrations, policy
 from domain.actor import Actor
 from domain.errors import Conflict, FieldError, Invalid, NotFound
 from models import (
@@ -61,6 +61,8 @@ class MemberView:
     membership: Membership
     user: User
     municipality: str
+    municipality_slug: str = ""
+    """Where the member's municipality has its page (`/k/{slug}`)."""
     can_remove: bool = False
     """Whether the actor may take this member out of the group; never themselves, who
     leave instead (`GroupView.can_leave`), nor the group's only lead."""
@@ -175,6 +177,7 @@ def remove_member(session: Session, actor: Actor, *, slug: str, user_id: int) ->
     if role is MemberRole.LEAD:
         _require_a_lead(session, group)
     _record(session, actor, "membership.remove", group, user_id, {"role": role.value}, None)
+    event_registrations.withdraw_unseen(session, user_id)
 
 
 def list_members(
@@ -204,7 +207,9 @@ def list_members(
     leads = 0
     if rows and policy.can_manage_members(actor, group):
         leads = _lead_count(session, group) if lead_count is None else lead_count
-    return [_member_view(actor, group, m, user, place, leads) for m, user, place in rows]
+    return [
+        _member_view(actor, group, m, user, (place, slug), leads) for m, user, place, slug in rows
+    ]
 
 
 def member_view(session: Session, actor: Actor, *, slug: str, user_id: int | None) -> MemberView:
@@ -217,9 +222,9 @@ def member_view(session: Session, actor: Actor, *, slug: str, user_id: int | Non
     ).first()
     if row is None:
         raise NotFound("membership")
-    membership, user, municipality = row
+    membership, user, municipality, slug = row
     leads = _lead_count(session, group)
-    return _member_view(actor, group, membership, user, municipality, leads)
+    return _member_view(actor, group, membership, user, (municipality, slug), leads)
 
 
 get_membership = member_view
@@ -244,24 +249,31 @@ def add_founding_leads(session: Session, group: Group, user_ids: list[int]) -> N
     session.flush()
 
 
-def _member_rows() -> Select[Membership, User, str]:
+def _member_rows() -> Select[Membership, User, str, str]:
     return (
-        select(Membership, User, col(Municipality.name))
+        select(Membership, User, col(Municipality.name), col(Municipality.slug))
         .join(User, col(User.id) == Membership.user_id)
         .join(Municipality, col(Municipality.id) == User.municipality_id)
     )
 
 
 def _member_view(
-    actor: Actor, group: Group, m: Membership, user: User, municipality: str, leads: int
+    actor: Actor,
+    group: Group,
+    m: Membership,
+    user: User,
+    municipality: tuple[str, str],
+    leads: int,
 ) -> MemberView:
+    """`municipality` is the member's: its name and slug."""
     only_lead = m.role is MemberRole.LEAD and leads == 1
     manages = policy.can_manage_members(actor, group)
     return MemberView(
         group.slug,
         m,
         user,
-        municipality,
+        municipality[0],
+        municipality[1],
         can_remove=m.user_id != actor.user_id
         and not only_lead
         and policy.can_remove_member(actor, group, m.role, m.user_id),

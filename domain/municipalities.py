@@ -5,6 +5,8 @@ association's fee, 10 000 kr a year: invoiced, paid, or not a member).
 Coordinators only. Each act leaves one audit entry whose `before`/`after` hold the fields it
 changed (`{"status": "invoiced"}` → `{"status": "paid"}`); an act that changes nothing
 leaves none. `Municipality.is_member` follows the status of the current year.
+
+The page every official reads (`municipality_page`) lives in `domain.municipality_pages`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from domain import audit, handles, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from domain.membership_years import by_slug, require_coordinator, years_of
+from domain.municipality_pages import MunicipalityPage as MunicipalityPage
+from domain.municipality_pages import municipality_page as municipality_page
 from domain.themes import local_today
 from models import (
     FeeStatus,

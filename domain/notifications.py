@@ -24,6 +24,7 @@ from domain import directory, handles, policy, upsert
 from domain.actor import Actor
 from domain.errors import NotFound
 from models import (
+    Event,
     Group,
     MemberRole,
     Membership,
@@ -62,6 +63,7 @@ class NotificationView:
     position: int | None
     group_slug: str = ""
     group_name: str = ""
+    event_title: str = ""
 
 
 def mentioned_handles(body: str) -> list[str]:
@@ -168,14 +170,16 @@ def tell(
     user_ids: Iterable[int | None],
     kind: NotificationKind,
     *,
-    group: Group,
+    group: Group | None,
     thread_id: int | None = None,
     post_id: int | None = None,
     outcome: str | None = None,
+    event_id: int | None = None,
 ) -> None:
     """Tell officials about a moderation or membership act (a join request, its answer, a
-    flag, its outcome, a hidden or restored post); never the actor. What the list shows
-    later is still filtered by what each of them may see (`_shown`)."""
+    flag, its outcome, a hidden or restored post) or about an event they registered for
+    (`group` None: an event of the whole association); never the actor. What the list
+    shows later is still filtered by what each of them may see (`_shown`)."""
     recipients = sorted({u for u in user_ids if u is not None and u != actor.user_id})
     if not recipients:
         return
@@ -187,10 +191,11 @@ def tell(
                 "user_id": user_id,
                 "kind": kind,
                 "actor_id": actor.user_id or None,
-                "group_id": group.id,
+                "group_id": group.id if group is not None else None,
                 "thread_id": thread_id,
                 "post_id": post_id,
                 "outcome": outcome,
+                "event_id": event_id,
                 "created_at": now,
             }
             for user_id in recipients
@@ -295,19 +300,27 @@ def _shown(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
 
     About a discussion: the group it is in now must be readable, and news of a post
     (`POST_NEWS`) needs the post live. About a group alone (a join request or its answer):
-    the group must be visible to them.
+    the group must be visible to them. About an event (changed, cancelled, a place from
+    the waiting list): the event must be one they see, the whole association's or a
+    group's they read (`policy.visible_events_clause`).
     """
     group_id = sa.func.coalesce(col(Thread.group_id), col(Notification.group_id))
     return (
         query.select_from(Notification)
         .outerjoin(Thread, col(Thread.id) == Notification.thread_id)
-        .join(Group, col(Group.id) == group_id)
+        .outerjoin(Group, col(Group.id) == group_id)
+        .outerjoin(Event, col(Event.id) == Notification.event_id)
         .outerjoin(Post, col(Post.id) == Notification.post_id)
         .where(
             col(Notification.user_id) == actor.user_id,
             sa.or_(
                 sa.and_(col(Thread.id).is_not(None), policy.readable_groups_clause(actor)),
-                sa.and_(col(Notification.thread_id).is_(None), policy.visible_groups_clause(actor)),
+                sa.and_(
+                    col(Notification.thread_id).is_(None),
+                    col(Notification.event_id).is_(None),
+                    policy.visible_groups_clause(actor),
+                ),
+                sa.and_(col(Event.id).is_not(None), policy.visible_events_clause(actor)),
             ),
             sa.or_(
                 col(Notification.kind).not_in(POST_NEWS),
@@ -340,6 +353,7 @@ def list_notifications(
                 col(Post.position),
                 col(Group.slug),
                 col(Group.name),
+                col(Event.title),
             ),
             actor,
         )
@@ -350,8 +364,18 @@ def list_notifications(
     if before_id is not None:
         query = query.where(col(Notification.id) < before_id)
     return [
-        NotificationView(notification, name or "", title or "", position, slug, group_name)
-        for notification, name, title, position, slug, group_name in session.execute(query).all()
+        NotificationView(
+            notification,
+            name or "",
+            title or "",
+            position,
+            slug or "",
+            group_name or "",
+            event_title or "",
+        )
+        for notification, name, title, position, slug, group_name, event_title in session.execute(
+            query
+        ).all()
     ]
 
 

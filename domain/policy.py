@@ -11,6 +11,8 @@ Three faces of one rule set:
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -18,6 +20,7 @@ from sqlmodel import col
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from models import (
+    Event,
     Group,
     MemberRole,
     Membership,
@@ -245,6 +248,92 @@ def can_edit_resource(actor: Actor, author_id: int, group: Group) -> bool:
     return can_post(actor, group) and (author_id == actor.user_id or can_moderate(actor, group))
 
 
+def can_see_event(actor: Actor, group: Group | None) -> bool:
+    """An event of the whole association (no group) is for every signed-in official; a
+    group's event for who reads the group's content."""
+    return actor.signed_in if group is None else can_read_group_content(actor, group)
+
+
+def require_event_reader(actor: Actor, group: Group | None) -> None:
+    if not can_see_event(actor, group):
+        raise NotFound("event")
+
+
+def can_arrange_event(actor: Actor, group: Group | None) -> bool:
+    """Who arranges an event: the coordinators any event (the association's own, the
+    conference among them, and every group's they can see), a group's leads their group's
+    seminars and meetings. Arrangers see the registrations; with a token that may write
+    they create, change, cancel and document events (`can_edit_event`)."""
+    if not can_see_event(actor, group):
+        return False
+    return actor.is_coordinator or (group is not None and actor.is_lead(group.id))
+
+
+def can_create_event(actor: Actor, group: Group | None) -> bool:
+    """Arrangers create events, never in an archived group."""
+    archived = group is not None and group.archived_at is not None
+    return can_write(actor) and can_arrange_event(actor, group) and not archived
+
+
+def require_event_creator(actor: Actor, group: Group | None) -> None:
+    require_write_access(actor)
+    require_event_reader(actor, group)
+    if not can_create_event(actor, group):
+        if group is None:
+            raise Forbidden("Only coordinators arrange events of the whole association.")
+        raise Forbidden("Only the group's leads and the coordinators arrange its events.")
+
+
+def can_edit_event(actor: Actor, event: Event, group: Group | None) -> bool:
+    """Change, cancel and document an event: its arrangers, while it is not cancelled."""
+    return can_write(actor) and can_arrange_event(actor, group) and event.cancelled_at is None
+
+
+def require_event_editor(actor: Actor, event: Event, group: Group | None) -> None:
+    require_write_access(actor)
+    if event.cancelled_at is not None and can_arrange_event(actor, group):
+        raise Conflict("The event is cancelled.")
+    if not can_edit_event(actor, event, group):
+        raise Forbidden("Only the event's arrangers change it.")
+
+
+def require_registration_reader(actor: Actor, group: Group | None) -> None:
+    """The list of registered officials (and its CSV) is the arrangers'."""
+    if not can_arrange_event(actor, group):
+        raise Forbidden("Only the event's arrangers see who is registered.")
+
+
+def registration_closed(event: Event, now: datetime) -> str | None:
+    """Why nobody can register now, or None: `cancelled`, `started` (it has begun or is
+    over) or `closed` (the registration deadline has passed)."""
+    if event.cancelled_at is not None:
+        return "cancelled"
+    if event.starts_at <= now:
+        return "started"
+    if event.registration_closes_at is not None and event.registration_closes_at <= now:
+        return "closed"
+    return None
+
+
+def can_register(actor: Actor, event: Event, group: Group | None, now: datetime) -> bool:
+    """Register (or join the waiting list): whoever sees the event, until it starts or its
+    registration closes."""
+    return (
+        can_write(actor) and can_see_event(actor, group) and registration_closed(event, now) is None
+    )
+
+
+def can_unregister(actor: Actor, event: Event, group: Group | None, now: datetime) -> bool:
+    """Give a place back: until the event starts, after the registration deadline too (a
+    freed place goes to the first in line)."""
+    return (
+        can_write(actor)
+        and can_see_event(actor, group)
+        and event.cancelled_at is None
+        and event.starts_at > now
+    )
+
+
 def require_poster(actor: Actor, group: Group) -> None:
     require_write_access(actor)
     if not can_post(actor, group):
@@ -276,6 +365,12 @@ def can_appoint_leads(actor: Actor) -> bool:
 
 def can_administer(actor: Actor) -> bool:
     return actor.signed_in and actor.is_coordinator
+
+
+def can_see_municipality_membership(actor: Actor) -> bool:
+    """A municipality's membership per year (fee invoiced, paid, not a member) is the
+    association's own business: its page shows it to the coordinators only."""
+    return can_administer(actor)
 
 
 def can_write(actor: Actor) -> bool:
@@ -366,6 +461,17 @@ def visible_groups_clause(actor: Actor) -> ColumnElement[bool]:
     return sa.or_(listed, col(Group.id).in_(actor.member_group_ids))
 
 
+def listed_memberships_clause(actor: Actor) -> ColumnElement[bool]:
+    """Which memberships of others an official sees (`can_list_members` as SQL over
+    `Membership` joined with `Group`): all of a group whose member list they read, and of
+    the other groups they see only the leads, whom a closed group names publicly."""
+    visible = visible_groups_clause(actor)
+    if actor.signed_in and actor.is_coordinator:
+        return visible
+    leads = col(Membership.role) == MemberRole.LEAD
+    return sa.and_(visible, sa.or_(readable_groups_clause(actor), leads))
+
+
 def readable_groups_clause(actor: Actor) -> ColumnElement[bool]:
     if not actor.signed_in:
         return sa.false()
@@ -373,6 +479,21 @@ def readable_groups_clause(actor: Actor) -> ColumnElement[bool]:
     if not actor.member_group_ids:
         return open_
     return sa.or_(open_, col(Group.id).in_(actor.member_group_ids))
+
+
+def visible_events_clause(actor: Actor) -> ColumnElement[bool]:
+    """`can_see_event` as SQL: the query outer-joins `Group` on `Event.group_id`."""
+    if not actor.signed_in:
+        return sa.false()
+    return sa.or_(col(Event.group_id).is_(None), readable_groups_clause(actor))
+
+
+def event_readers_clause(group: Group | None) -> ColumnElement[bool]:
+    """Which officials see an event (`can_see_event` as SQL over `user_account`): who may
+    be told about it."""
+    if group is None:
+        return col(User.status) == UserStatus.ACTIVE
+    return group_readers_clause(group)
 
 
 def group_readers_clause(group: Group) -> ColumnElement[bool]:

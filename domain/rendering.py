@@ -1,6 +1,6 @@
 """Stored HTML made by an older renderer, rendered again from the markdown beside it.
 
-Posts and resources keep the `renderer_version` that made their `*_html`. When
+Posts, resources and events keep the `renderer_version` that made their `*_html`. When
 `markup.RENDERER_VERSION` goes up, `rerender_stale` brings the older rows up to it.
 """
 
@@ -14,13 +14,17 @@ from sqlmodel import Session
 
 from domain import changes
 from domain.markup import RENDERER_VERSION, render_markdown
-from models import CASE_SECTIONS, Post, Resource
+from models import CASE_SECTIONS, Event, Post, Resource
 
-# Each table with the markdown columns whose `<name>_html` it stores.
+# Each table with the markdown columns whose `<name>_html` it stores. A research item's
+# "what it means for a municipality" is markdown beside the case sections.
 _RENDERED: tuple[tuple[sa.Table, Sequence[str]], ...] = (
     (cast(sa.Table, sa.inspect(Post).local_table), ("body",)),
-    (cast(sa.Table, sa.inspect(Resource).local_table), CASE_SECTIONS),
+    (cast(sa.Table, sa.inspect(Resource).local_table), (*CASE_SECTIONS, "implications")),
+    (cast(sa.Table, sa.inspect(Event).local_table), ("description", "minutes")),
 )
+_IN_FEED = frozenset({"post", "resource"})
+"""Tables whose rows have a position in the change feed (an event has none)."""
 
 
 def rerender_stale(session: Session, *, batch_size: int = 500) -> int:
@@ -56,6 +60,15 @@ def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_s
         .limit(batch_size)
     )
     unchanged_source = [table.c[name] == sa.bindparam(f"was_{name}") for name in sources]
+    in_feed = table.name in _IN_FEED
+    position: dict[str, Any] = (
+        {
+            "change_seq": sa.bindparam("new_change_seq"),
+            "change_txid": sa.bindparam("new_change_txid"),
+        }
+        if in_feed
+        else {}
+    )
     changed = (
         sa.update(table)
         .where(table.c.id == sa.bindparam("row_id"), *unchanged_source)
@@ -64,8 +77,7 @@ def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_s
                 **{f"{name}_html": sa.bindparam(f"new_{name}_html") for name in sources},
                 "renderer_version": RENDERER_VERSION,
                 "version": table.c.version + 1,
-                "change_seq": sa.bindparam("new_change_seq"),
-                "change_txid": sa.bindparam("new_change_txid"),
+                **position,
             }
         )
     )
@@ -87,9 +99,10 @@ def _rerender(session: Session, table: sa.Table, sources: Sequence[str], batch_s
                 values[f"new_{name}_html"] = html = render_markdown(source)
                 differs = differs or html != row._mapping[f"{name}_html"]
             (new_html if differs else kept_html).append(values)
-        if new_html:
+        if new_html and in_feed:
             for values, taken in zip(new_html, changes.block(session, len(new_html)), strict=True):
                 values["new_change_seq"], values["new_change_txid"] = taken.seq, taken.txid
+        if new_html:
             done += cast(sa.CursorResult[Any], session.execute(changed, new_html)).rowcount
         if kept_html:
             done += cast(sa.CursorResult[Any], session.execute(same, kept_html)).rowcount

@@ -2,20 +2,33 @@
 
 A resource's body follows the case template (Bakgrund, Syfte och mål, Genomförande,
 Resultat, Lärdomar); each section is markdown stored beside its sanitised HTML. Every
-resource has its own discussion thread.
+resource has its own discussion thread. A resource may carry a yearly theme and name the
+research it builds on; a research item tells more of itself (domain/research.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import changes, directory, goals, locking, policy, search, threads, upsert
+from domain import (
+    changes,
+    directory,
+    goals,
+    locking,
+    policy,
+    research,
+    search,
+    themes,
+    threads,
+    upsert,
+)
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid, NotFound, StaleVersion
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -27,6 +40,7 @@ from models import (
     Resource,
     ResourceGoal,
     ResourceKind,
+    Theme,
     ThreadGoal,
     User,
     utcnow,
@@ -45,6 +59,34 @@ class ResourceView:
     can_edit: bool
     can_adopt: bool
     goals: list[int] = field(default_factory=list)
+    theme: Theme | None = None
+    builds_on: list[research.Linked] = field(default_factory=list)
+    """The research it builds on, as far as the reader may read it."""
+    used_by: list[research.Linked] = field(default_factory=list)
+    """For a research item: the resources that build on it and that the reader may read."""
+    municipality_slug: str = ""
+    """The address of the municipality's page (/k/{slug})."""
+    adoption_slugs: dict[int, str] = field(default_factory=dict)
+    """The address of each reporting municipality's page, by adoption id."""
+
+
+@dataclass(frozen=True)
+class ShareForm:
+    """What the form to share a resource in a group offers the official."""
+
+    group: Group
+    research_choices: list[tuple[str, list[Resource]]]
+    """The research items the official may name, grouped by institution."""
+    themes: list[themes.ThemeView]
+
+
+def share_form(session: Session, actor: Actor, *, slug: str) -> ShareForm:
+    """For who may post in the group; NotFound or Forbidden otherwise."""
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    policy.require_poster(actor, group)
+    return ShareForm(
+        group, research.research_choices(session, actor), themes.list_themes(session, actor)
+    )
 
 
 def _sections(values: dict[str, str], names: Sequence[str] = CASE_SECTIONS) -> dict[str, str]:
@@ -83,12 +125,24 @@ def share_resource(
     link: str | None = None,
     sections: dict[str, str] | None = None,
     goal_ids: Sequence[int] = (),
+    research_fields: Mapping[str, Any] | None = None,
+    builds_on: Sequence[int] = (),
+    theme: str | None = None,
 ) -> Resource:
-    """Share a model, tool, process or research item in a group, with its discussion."""
+    """Share a model, tool, process or research item in a group, with its discussion.
+
+    `research_fields` (see `research.RESEARCH_FIELDS`) are for research items only;
+    `builds_on` names research items the actor may read; `theme` is a theme's slug."""
     title, summary, link = _check(title, summary, link)
     stored = _sections(sections or {})
+    studied = research.check_fields(research_fields or {})
+    research.require_research_kind(kind, studied)
     opening = threads.prepare_body(summary)
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    policy.require_poster(actor, group)
     home = directory.municipality_by_slug(session, municipality)
+    theme_id = themes.theme_id_by_slug(session, theme)
+    named = research.check_builds_on(session, actor, builds_on, own_id=None)
     thread = threads.open_thread(
         session, actor, slug=slug, title=title, body=opening, goal_ids=goal_ids
     )
@@ -108,22 +162,27 @@ def share_resource(
         contact_name=author.name,
         contact_email=author.email,
         link=link,
+        theme_id=theme_id,
         renderer_version=RENDERER_VERSION,
     )
-    for name, value in stored.items():
+    for name, value in {**stored, **studied}.items():
         setattr(resource, name, value)
     session.add(resource)
     session.flush()
     assert resource.id is not None
     changes.apply(session, resource)
     goals.replace(session, ResourceGoal, resource.id, goals.check(session, goal_ids))
+    if named:
+        research.replace_links(session, actor, resource_id=resource.id, research_ids=named)
     index_resource(session, resource)
     return resource
 
 
 def index_resource(session: Session, resource: Resource) -> None:
     assert resource.id is not None
-    body = "\n\n".join([resource.summary, *(getattr(resource, n) for n in CASE_SECTIONS)])
+    studied = (resource.institution, resource.authors, resource.implications)
+    texts = [resource.summary, *(getattr(resource, n) for n in CASE_SECTIONS)]
+    body = "\n\n".join([*texts, *(text for text in studied if text)])
     search.index(
         session,
         kind="resource",
@@ -146,10 +205,17 @@ def update_resource(
     link: str | None = None,
     sections: dict[str, str] | None = None,
     goal_ids: Sequence[int] | None = None,
+    research_fields: Mapping[str, Any] | None = None,
+    builds_on: Sequence[int] | None = None,
+    theme: str | None = None,
 ) -> Resource:
+    """Change what is given. `research_fields` holds the research fields to change (null
+    clears one); `builds_on` replaces the research named (as far as the actor sees it);
+    `theme` is a theme's slug, "" for none."""
     changed_sections = (
         _sections(sections, [n for n in CASE_SECTIONS if n in sections]) if sections else {}
     )
+    studied = research.check_fields(research_fields or {})
     resource, group = _readable(session, actor, resource_id, for_change=True)
     if not policy.can_edit_resource(actor, resource.author_id, group):
         raise Forbidden("Only who shared it, and the group's leads, edit a resource.")
@@ -157,13 +223,20 @@ def update_resource(
         raise StaleVersion(
             f"The resource is at version {resource.version}, not {expected_version}."
         )
+    research.require_research_kind(resource.kind, studied)
+    if theme is not None:
+        resource.theme_id = themes.theme_id_by_slug(session, theme)
+    if builds_on is not None:
+        assert resource.id is not None
+        named = research.check_builds_on(session, actor, builds_on, own_id=resource.id)
+        research.replace_links(session, actor, resource_id=resource.id, research_ids=named)
     new_title, new_summary, new_link = _check(
         title if title is not None else resource.title,
         summary if summary is not None else resource.summary,
         link if link is not None else resource.link,
     )
     resource.title, resource.summary, resource.link = new_title, new_summary, new_link
-    for name, value in changed_sections.items():
+    for name, value in {**changed_sections, **studied}.items():
         setattr(resource, name, value)
     if goal_ids is not None:
         assert resource.id is not None
@@ -288,19 +361,25 @@ def get_resource(session: Session, actor: Actor, resource_id: int) -> ResourceVi
     resource, group = _readable(session, actor, resource_id)
     municipality = session.get(Municipality, resource.municipality_id)
     adoptions = session.exec(
-        select(Adoption, col(Municipality.name))
+        select(Adoption, col(Municipality.name), col(Municipality.slug))
         .join(Municipality, col(Municipality.id) == Adoption.municipality_id)
         .where(Adoption.resource_id == resource_id)
         .order_by(col(Adoption.id))
     ).all()
+    links = research.links_of(session, actor, [resource])
     return ResourceView(
         resource,
         group,
         municipality.name if municipality else "",
-        [(adoption, name) for adoption, name in adoptions],
+        [(adoption, name) for adoption, name, _ in adoptions],
         policy.can_edit_resource(actor, resource.author_id, group),
         policy.can_post(actor, group),
         goals.of(session, ResourceGoal, [resource_id])[resource_id],
+        theme=session.get(Theme, resource.theme_id) if resource.theme_id is not None else None,
+        builds_on=links.builds_on.get(resource_id, []),
+        used_by=links.used_by.get(resource_id, []),
+        municipality_slug=municipality.slug if municipality else "",
+        adoption_slugs={adoption.id or 0: slug for adoption, _, slug in adoptions},
     )
 
 
@@ -312,6 +391,7 @@ def list_resources(
     kind: ResourceKind | None = None,
     municipality: str | None = None,
     goal: int | None = None,
+    institution: str | None = None,
     by_adoptions: bool = False,
     after_id: int | None = None,
     limit: int = 50,
@@ -337,6 +417,8 @@ def list_resources(
         query = query.where(Municipality.slug == municipality)
     if goal is not None:
         query = query.where(goals.tagged(ResourceGoal, goal))
+    if institution is not None:
+        query = query.where(Resource.institution == institution.strip())
     if after_id is not None:
         query = query.where(col(Resource.id) < after_id)
     order = [col(Resource.adoption_count).desc()] if by_adoptions else []

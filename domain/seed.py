@@ -20,12 +20,15 @@ from domain import (
     demo_activity,
     demo_data,
     demo_directory,
+    demo_events,
     directory,
     flags,
     groups,
     moderation,
+    research,
     resources,
     search,
+    themes,
     users,
 )
 from domain.actor import SYSTEM, Actor, load_actor
@@ -46,6 +49,7 @@ from models import (
     Resource,
     ResourceGoal,
     ResourceKind,
+    ResourceResearch,
     Thread,
     ThreadGoal,
     User,
@@ -82,10 +86,14 @@ def seed_demo(session: Session) -> list[DemoLogin]:
         item["title"]: _seed_thread(session, clock, group_ids[item["group"]], people, item)
         for item in demo_data.THREADS
     }
-    for item in demo_data.RESOURCES:
-        _seed_resource(session, clock, group_ids[item["group"]], people, item)
+    shared = {
+        item["title"]: _seed_resource(session, clock, group_ids[item["group"]], people, item)
+        for item in demo_data.RESOURCES
+    }
+    _seed_research_links(session, shared)
     _seed_moderation(session, people, seeded)
     demo_activity.seed_history(session)
+    demo_events.seed_events(session)
     return logins
 
 
@@ -161,6 +169,7 @@ def _seed_thread(
         group_id=group_id,
         author_id=first_author.id,
         title=title or item["title"],
+        theme_id=_theme_id(session, item.get("theme")),
         created_at=clock.tick(),
     )
     session.add(thread)
@@ -269,7 +278,7 @@ def _seed_moderation(session: Session, people: dict[str, User], seeded: dict[str
 
 def _seed_resource(
     session: Session, clock: _Clock, group_id: int, people: dict[str, User], item: dict[str, Any]
-) -> None:
+) -> int:
     author = people[item["contact"]]
     assert author.id is not None
     opening = {"author": author.email, "body": item["summary"]}
@@ -285,6 +294,7 @@ def _seed_resource(
     for name in CASE_SECTIONS:
         sections[name] = item[name]
         sections[f"{name}_html"] = render_markdown(item[name])
+    studied = research.check_fields({n: item[n] for n in research.RESEARCH_FIELDS if n in item})
     resource = Resource(
         group_id=group_id,
         author_id=author.id,
@@ -297,10 +307,11 @@ def _seed_resource(
         contact_name=author.name,
         contact_email=author.email,
         link=item["link"],
+        theme_id=_theme_id(session, item.get("theme")),
         adoption_count=len(item["adoptions"]),
         created_at=thread.created_at,
     )
-    for field, value in sections.items():
+    for field, value in {**sections, **studied}.items():
         setattr(resource, field, value)
     session.add(resource)
     session.flush()
@@ -321,6 +332,26 @@ def _seed_resource(
             )
         )
     session.flush()
+    return resource.id
+
+
+def _seed_research_links(session: Session, shared: dict[str, int]) -> None:
+    """The practices name the research they build on ("från forskning till praktik")."""
+    session.add_all(
+        ResourceResearch(practice_id=shared[item["title"]], research_id=shared[title])
+        for item in demo_data.RESOURCES
+        for title in item.get("builds_on", [])
+    )
+    session.flush()
+
+
+def _theme_id(session: Session, slug: str | None) -> int | None:
+    """The demo's theme by slug; none when the installation lacks it (a theme of its own
+    holding 2026 keeps the demo's from being added)."""
+    try:
+        return themes.theme_id_by_slug(session, slug)
+    except Invalid:
+        return None
 
 
 def _municipality_id(session: Session, slug: str) -> int:

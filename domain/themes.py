@@ -4,11 +4,15 @@ A theme is *current* while its period holds today; when none does, the latest on
 the list but is not called current (a theme of 2018–2019 is history in 2026). Periods never
 overlap, so "the theme of a day" has one answer. Every signed-in official reads the
 themes; the coordinators add, change and remove them, each act leaving one audit entry.
+
+Discussions, resources and events may carry a theme. What carries one is listed with it,
+each reader seeing only what they may read (domain/theme_content.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, handles, policy
+from domain import audit, handles, policy, theme_content
 from domain.actor import Actor
 from domain.errors import Conflict, FieldError, Invalid, NotFound
 from models import Group, Theme
@@ -46,6 +50,8 @@ class ThemeView:
 class ThemesPage:
     themes: list[ThemeView]
     can_manage_themes: bool
+    content: dict[int, theme_content.ThemeContent]
+    """Per theme id: what carries it, as far as the reader may read."""
 
 
 class PeriodOverlap(Invalid):
@@ -94,9 +100,12 @@ def list_themes(
 
 
 def themes_page(session: Session, actor: Actor, *, today: date | None = None) -> ThemesPage:
+    views = list_themes(session, actor, today=today)
+    ids = [view.theme.id for view in views if view.theme.id is not None]
     return ThemesPage(
-        themes=list_themes(session, actor, today=today),
+        themes=views,
         can_manage_themes=policy.can_administer(actor),
+        content=theme_content.carried(session, actor, ids),
     )
 
 
@@ -278,3 +287,23 @@ def _check_period(
     other = session.exec(overlapping.order_by(col(Theme.starts_on)).limit(1)).first()
     if other is not None:
         raise PeriodOverlap(other)
+
+
+def theme_id_by_slug(session: Session, slug: str | None) -> int | None:
+    """The theme a discussion or resource is to carry, by its slug; None for none (or "").
+    Invalid (code `unknown-theme`) for a slug no theme has."""
+    if slug is None or not slug.strip():
+        return None
+    found = session.exec(select(Theme.id).where(Theme.slug == slug.strip().lower())).first()
+    if found is None:
+        raise Invalid.field("theme", f"There is no theme {slug.strip()!r}.", "unknown-theme")
+    return found
+
+
+def slugs_of(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The slugs of the themes `ids`, in one query (none for no ids)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Theme.id, Theme.slug).where(col(Theme.id).in_(wanted))).all()
+    return {theme_id: slug for theme_id, slug in rows if theme_id is not None}

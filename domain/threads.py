@@ -14,7 +14,17 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import activity, changes, directory, goals, locking, notifications, policy, search
+from domain import (
+    activity,
+    changes,
+    directory,
+    goals,
+    locking,
+    notifications,
+    policy,
+    search,
+    themes,
+)
 from domain.actor import Actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion, TooSoon
 from domain.markup import RENDERER_VERSION, render_within_limit
@@ -24,6 +34,7 @@ from models import (
     Municipality,
     Post,
     PostRevision,
+    Theme,
     Thread,
     ThreadGoal,
     User,
@@ -52,6 +63,8 @@ class PostView:
     can_flag: bool = False
     flagged: bool = False
     """The reader has flagged it already."""
+    municipality_slug: str = ""
+    """The author's municipality, whose page (`/k/{slug}`) their name links to."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class ThreadView:
     move_targets: list[tuple[str, str]] = field(default_factory=list)
     """(slug, name) of the groups a moderator may move it to."""
     slow_mode_choices: tuple[int, ...] = ()
+    theme: Theme | None = None
 
 
 @dataclass(frozen=True)
@@ -104,9 +118,17 @@ def start_thread(
     title: str,
     body: str,
     goal_ids: Sequence[int] = (),
+    theme: str | None = None,
 ) -> Thread:
+    """`theme` is the slug of the yearly theme the discussion carries, if any."""
     return open_thread(
-        session, actor, slug=slug, title=title, body=prepare_body(body), goal_ids=goal_ids
+        session,
+        actor,
+        slug=slug,
+        title=title,
+        body=prepare_body(body),
+        goal_ids=goal_ids,
+        theme=theme,
     )
 
 
@@ -118,6 +140,7 @@ def open_thread(
     title: str,
     body: Body,
     goal_ids: Sequence[int] = (),
+    theme: str | None = None,
 ) -> Thread:
     """`start_thread` with a body prepared beforehand (`prepare_body`)."""
     title = check_title(title)
@@ -125,6 +148,7 @@ def open_thread(
     group = policy.require_readable_content(actor, group)
     policy.require_poster(actor, group)
     tags = goals.check(session, goal_ids)
+    theme_id = themes.theme_id_by_slug(session, theme)
     assert group.id is not None
     assert actor.user_id is not None
     now = utcnow()
@@ -132,6 +156,7 @@ def open_thread(
         group_id=group.id,
         author_id=actor.user_id,
         title=title,
+        theme_id=theme_id,
         last_posted_at=now,
         last_poster_name=actor.name,
         created_at=now,
@@ -345,6 +370,7 @@ def get_thread(session: Session, actor: Actor, thread_id: int) -> ThreadView:
         else None,
         move_targets=_move_targets(session, actor, group) if can_moderate else [],
         slow_mode_choices=SLOW_MODE_CHOICES,
+        theme=session.get(Theme, thread.theme_id) if thread.theme_id is not None else None,
     )
 
 
@@ -392,15 +418,15 @@ def list_posts(
 ) -> list[PostView]:
     _, group = _readable_thread(session, actor, thread_id)
     rows = session.exec(
-        select(Post, User, col(Municipality.name))
+        select(Post, User, col(Municipality.name), col(Municipality.slug))
         .join(User, col(User.id) == Post.author_id)
         .join(Municipality, col(Municipality.id) == User.municipality_id)
         .where(Post.thread_id == thread_id, col(Post.position) > after_position)
         .order_by(col(Post.position))
         .limit(limit)
     ).all()
-    flagged = _flagged_by(session, actor, [p.id for p, _, _ in rows if p.id is not None])
-    return [_view_of(actor, p, u, m, group, flagged) for p, u, m in rows]
+    flagged = _flagged_by(session, actor, [p.id for p, _, _, _ in rows if p.id is not None])
+    return [_view_of(actor, p, u, (m, slug), group, flagged) for p, u, m, slug in rows]
 
 
 def _flagged_by(session: Session, actor: Actor, post_ids: list[int]) -> frozenset[int]:
@@ -426,24 +452,25 @@ def _post_view(session: Session, actor: Actor, post: Post, group: Group) -> Post
     assert author is not None
     municipality = session.get(Municipality, author.municipality_id)
     flagged = _flagged_by(session, actor, [post.id] if post.id is not None else [])
-    name = municipality.name if municipality else ""
-    return _view_of(actor, post, author, name, group, flagged)
+    home = (municipality.name, municipality.slug) if municipality else ("", "")
+    return _view_of(actor, post, author, home, group, flagged)
 
 
 def _view_of(
     actor: Actor,
     post: Post,
     author: User,
-    municipality: str,
+    municipality: tuple[str, str],
     group: Group,
     flagged: frozenset[int] = frozenset(),
 ) -> PostView:
+    """`municipality` is the author's: its name and slug."""
     can_read = policy.can_read_post_text(actor, post, group)
     can_hide = policy.can_hide_post(actor, post, group)
     return PostView(
         post,
         author,
-        municipality,
+        municipality[0],
         can_edit=policy.can_edit_post(actor, post, group),
         can_read_history=post.edited_at is not None and can_read,
         can_read_text=can_read,
@@ -451,6 +478,7 @@ def _view_of(
         can_restore=can_hide and post.hidden_at is not None,
         can_flag=policy.can_flag(actor, post, group) and post.id not in flagged,
         flagged=post.id in flagged,
+        municipality_slug=municipality[1],
     )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from domain import audit, auth, directory, groups, handles, outbox, policy
+from domain import audit, auth, directory, event_registrations, groups, handles, outbox, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
 from domain.passwords import NewPassword, check_new_password, hash_password, prepare_new_password
@@ -418,6 +418,8 @@ def set_suspended(
     if suspended:
         user.status, user.suspended_at = UserStatus.SUSPENDED, now
         auth.revoke_credentials(session, user_id, api_tokens=True)
+        session.flush()
+        event_registrations.withdraw_unseen(session, user_id, now=now)
     else:
         user.status = UserStatus.ACTIVE if user.password_hash else UserStatus.INVITED
         user.suspended_at = None

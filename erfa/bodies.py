@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UPLOAD_PATH = re.compile(r"^/(?:api/v1/resources|r)/[^/]+/attachments$")
+UPLOAD_PATH = re.compile(r"^/(?:(?:api/v1/resources|r)/[^/]+/attachments|e/[^/]+/documents)$")
 """The routes that take a file; tests/test_bodies.py checks that these are exactly the
 routes that call `read_upload`."""
 MULTIPART_FRAMING = 64 * 1024

@@ -64,8 +64,9 @@ def render(mail: Mail, base_url: str) -> EmailMessage:
     """The message of a queued mail: the template's first line is its subject."""
     locale = mail.locale if mail.locale in ("sv", "en") else "sv"
     context = dict(mail.context)
-    if "path" in context:
-        context["link"] = base_url.rstrip("/") + context.pop("path")
+    for key in ("path", "calendar_path"):  # a path in erfa becomes a link
+        if key in context:
+            context[key.replace("path", "link")] = base_url.rstrip("/") + context.pop(key)
     text = _templates.get_template(f"{mail.template}.{locale}.txt").render(context)
     subject, _, body = text.partition("\n")
     message = EmailMessage()

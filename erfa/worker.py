@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from domain import changes, jobs, outbox, webhooks
+from domain import changes, event_reminders, jobs, outbox, webhooks
 from domain.errors import Invalid
 from erfa import db, mail, outbound
 from erfa.settings import Settings, derive_key
@@ -41,7 +41,15 @@ class Runner:
         self.webhook_key = derive_key(settings.secret_key, "webhook-secret")
         self._mark: int | None = None
         self._webhooks: tuple[int, ...] = ()
-        self.handlers: dict[str, Callable[[Job], None]] = {webhooks.DELIVER: self._deliver}
+        self.handlers: dict[str, Callable[[Job], None]] = {
+            webhooks.DELIVER: self._deliver,
+            event_reminders.REMIND: lambda job: self._mail(
+                event_reminders.remind(self.factory, job)
+            ),
+            event_reminders.ANNOUNCE: lambda job: self._mail(
+                event_reminders.announce(self.factory, job)
+            ),
+        }
 
     # --- one round --------------------------------------------------------------------
 

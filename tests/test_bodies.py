@@ -292,4 +292,5 @@ def test_the_upload_limit_applies_to_exactly_the_routes_that_take_a_file(app: Fa
     assert uploads == {
         "/api/v1/resources/{resource_id}/attachments",
         "/r/{resource_id}/attachments",
+        "/e/{event_id}/documents",
     }

@@ -6,11 +6,15 @@ from web import (
     account,
     admin,
     audit,
+    calendar,
     csrf,
+    event_arrangers,
+    events,
     group_admin,
     groups,
     moderation,
     municipalities_admin,
+    municipality_pages,
     notifications,
     overview,
     pages,
@@ -35,7 +39,11 @@ router.include_router(notifications.router)
 router.include_router(admin.router)
 router.include_router(audit.router)
 router.include_router(municipalities_admin.router)
+router.include_router(municipality_pages.router)
 router.include_router(themes.router)
 router.include_router(overview.router)
 router.include_router(webhooks.router)
+router.include_router(calendar.router)  # before the events: /e/{id}.ics is not a page
+router.include_router(events.router)
+router.include_router(event_arrangers.router)
 router.include_router(pages.router)

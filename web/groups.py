@@ -16,11 +16,13 @@ from sqlmodel import Session
 
 from domain import (
     directory,
+    event_views,
     goals,
     groups,
     memberships,
     notifications,
     reading,
+    themes,
     threads,
     users,
 )
@@ -83,8 +85,10 @@ def detail(
         "join_requests": requests,
         "municipalities": directory.list_municipalities(session) if view.can_post else [],
         "goals": goals.list_goals(session) if view.can_post or view.goals else [],
+        "theme_choices": themes.list_themes(session, actor) if view.can_post else [],
         "notice": request.query_params.get("notice"),
         "feed_url": group_feed_url(request, session, actor, slug) if view.can_read else None,
+        "events": event_views.group_events(session, actor, view.group) if view.can_read else None,
     }
     return render(request, "groups/detail.html", context)
 

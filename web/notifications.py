@@ -43,6 +43,8 @@ def open_one(
     """Follow a notification to its post; it is read from then on."""
     view = notifications.open_notification(session, actor, notification_id)
     target = view.notification
+    if target.event_id is not None:
+        return see_other(request, f"/e/{target.event_id}")
     if target.kind is NotificationKind.JOIN_REQUEST:
         return see_other(request, f"/g/{view.group_slug}/members")
     if target.kind is NotificationKind.FLAG:

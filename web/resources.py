@@ -1,16 +1,21 @@
-"""The library of models and tools ("Modeller och verktyg") and each resource's page."""
+"""The library of models and tools ("Modeller och verktyg") and each resource's page.
+
+Research items show their institution, authors, year, DOI and what they mean for a
+municipality, and the practices that build on them ("från forskning till praktik")."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from domain import attachments, directory, goals, groups, resources
+from domain import attachments, directory, goals, groups, research, resources
+from domain.actor import Actor
 from domain.errors import Invalid, TooLarge, UnsupportedMedia
 from erfa.bodies import read_upload
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SettingsDep
@@ -22,6 +27,7 @@ from web.rendering import refusal, render, see_other
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=25_000)]
+Line = Annotated[str, Form(max_length=1000)]
 
 
 @router.get("/library", name="resources:library", response_class=HTMLResponse)
@@ -34,6 +40,7 @@ def library(
     goal: Annotated[str | None, Query(max_length=20)] = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
     sort: Annotated[str, Query(max_length=20)] = "new",
+    institution: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     goal_id = goals.parse_filter(goal)
     rows = resources.list_resources(
@@ -43,17 +50,22 @@ def library(
         kind=kind,
         municipality=municipality or None,
         goal=goal_id,
+        institution=institution or None,
         by_adoptions=sort == "adoptions",
         limit=100,
     )
+    municipalities = directory.list_municipalities(session)
     context = {
         "rows": rows,
+        "municipality_slugs": {m.name: m.slug for m in municipalities},
         "kind": kind.value if kind else "",
         "sort": sort,
         "municipality": municipality or "",
         "goal": goal_id,
         "group": group or "",
-        "municipalities": directory.list_municipalities(session),
+        "institution": institution or "",
+        "institutions": research.institutions(session, actor),
+        "municipalities": municipalities,
         "goals": goals.list_goals(session),
         "groups": groups.list_groups(session, actor),
     }
@@ -77,6 +89,39 @@ def detail(
     return render(request, "resources/detail.html", context)
 
 
+@router.get("/g/{slug}/resources/new", name="resources:new", response_class=HTMLResponse)
+def new(request: Request, slug: str, session: SessionDep, actor: SignedIn) -> HTMLResponse:
+    """The whole form to share a resource: with the research it builds on and its theme."""
+    return _share_page(request, session, actor, slug=slug, form=None)
+
+
+def _share_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    slug: str,
+    form: dict[str, Any] | None,
+    shown: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    choices = resources.share_form(session, actor, slug=slug)
+    context = {
+        "errors": [],
+        "retry_after": None,
+        **(shown or {}),
+        "slug": slug,
+        "group": choices.group,
+        "form": form,
+        "research_choices": choices.research_choices,
+        "theme_choices": choices.themes,
+        "municipalities": directory.list_municipalities(session),
+        "goals": goals.list_goals(session),
+    }
+    return render(request, "resources/new.html", context, status_code=status_code, headers=headers)
+
+
 @router.post("/g/{slug}/resources", name="resources:share")
 def share(
     request: Request,
@@ -95,6 +140,13 @@ def share(
     results: Text = "",
     lessons: Text = "",
     goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
+    institution: Line = "",
+    authors: Line = "",
+    year: Annotated[str, Form(max_length=20)] = "",
+    doi: Line = "",
+    implications: Text = "",
+    builds_on: Annotated[list[int], Form(max_length=100)] = [],  # noqa: B006
+    theme: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     sections = {
         "background": background,
@@ -103,6 +155,7 @@ def share(
         "results": results,
         "lessons": lessons,
     }
+    studied = {"institution": institution, "authors": authors, "doi": doi}
     try:
         with pace.post(actor.user_id):
             resource = resources.share_resource(
@@ -116,26 +169,41 @@ def share(
                 link=link or None,
                 sections=sections,
                 goal_ids=goal_ids,
+                research_fields={
+                    **studied,
+                    "implications": implications,
+                    "year": research.parse_year(year),
+                },
+                builds_on=builds_on,
+                theme=theme or None,
             )
     except (Invalid, TooManyRequests) as exc:
         session.rollback()
         shown, status, headers = refusal(exc)
-        context = {
-            **shown,
-            "slug": slug,
-            "form": {
-                "title": title,
-                "summary": summary,
-                "kind": kind.value,
-                "municipality": municipality,
-                "link": link,
-                "goals": goal_ids,
-                **sections,
-            },
-            "municipalities": directory.list_municipalities(session),
-            "goals": goals.list_goals(session),
+        form = {
+            "title": title,
+            "summary": summary,
+            "kind": kind.value,
+            "municipality": municipality,
+            "link": link,
+            "goals": goal_ids,
+            **sections,
+            **studied,
+            "year": year,
+            "implications": implications,
+            "builds_on": builds_on,
+            "theme": theme,
         }
-        return render(request, "resources/new.html", context, status_code=status, headers=headers)
+        return _share_page(
+            request,
+            session,
+            actor,
+            slug=slug,
+            form=form,
+            shown=shown,
+            status_code=status,
+            headers=headers,
+        )
     return see_other(request, f"/r/{resource.id}")
 
 

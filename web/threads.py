@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import goals, notifications, reading, threads
+from domain import goals, notifications, reading, themes, threads
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion, TooSoon
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SideWritesDep
@@ -62,11 +62,18 @@ def start(
     body: Annotated[str, Form(max_length=250_000)],
     pace: PostingPaceDep,
     goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
+    theme: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     try:
         with pace.post(actor.user_id):
             thread = threads.start_thread(
-                session, actor, slug=slug, title=title, body=body, goal_ids=goal_ids
+                session,
+                actor,
+                slug=slug,
+                title=title,
+                body=body,
+                goal_ids=goal_ids,
+                theme=theme or None,
             )
     except (Invalid, TooManyRequests) as exc:
         session.rollback()
@@ -78,6 +85,8 @@ def start(
             "slug": slug,
             "goals": goals.list_goals(session),
             "chosen_goals": goal_ids,
+            "theme_choices": themes.list_themes(session, actor),
+            "chosen_theme": theme,
         }
         return render(request, "threads/new.html", context, status_code=status, headers=headers)
     return see_other(request, f"/t/{thread.id}")

@@ -116,6 +116,7 @@ def test_the_pages_of_daily_work_have_no_serious_violation(
         "/settings",
         "/notifications",
         "/g/a11y/mentions?q=tove",
+        "/k/borlange",
     ):
         page.goto(path)
         found[path] = serious_violations(page)
@@ -182,6 +183,7 @@ def test_the_moderation_and_administration_pages_have_no_serious_violation(
         "/admin/signups",
         "/admin/municipalities",
         "/admin/municipalities/borlange",
+        "/k/borlange",
         "/themes",
         "/notifications",
     ):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,18 @@ from sqlmodel import Session, col
 
 from domain import changes, rendering
 from domain.markup import RENDERER_VERSION, render_markdown
-from models import CASE_SECTIONS, Group, Post, Resource, ResourceKind, Thread, User
+from models import (
+    CASE_SECTIONS,
+    Event,
+    EventKind,
+    Group,
+    Post,
+    Resource,
+    ResourceKind,
+    Thread,
+    User,
+    utcnow,
+)
 from tests.factories import make_group, make_post, make_thread, make_user, municipality
 
 STALE = RENDERER_VERSION - 1
@@ -133,8 +145,8 @@ def test_stale_rows_are_rendered_in_batches_in_id_order(
 
     assert rendered == [5]
     # Posts: reads of 2, 2, 1 and an empty one, and per batch the top of the change order
-    # and one write; resources: one empty read.
-    assert statements == 4 + 3 * 2 + 1
+    # and one write; resources and events: one empty read each.
+    assert statements == 4 + 3 * 2 + 2
     for n, post in enumerate(posts):
         session.refresh(post)
         assert post.body_html == f"<p><strong>{n}</strong></p>\n"
@@ -167,3 +179,32 @@ def test_a_post_edited_between_read_and_write_keeps_the_edit(
 def test_a_batch_size_below_one_is_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         rendering.rerender_stale(session, batch_size=0)
+
+
+def test_a_stale_events_description_and_minutes_are_rendered_again(
+    session: Session, author: User
+) -> None:
+    """Events keep HTML too (a description, the minutes): a sanitizer fix reaches them."""
+    start = utcnow() + timedelta(days=3)
+    event = Event(
+        kind=EventKind.SEMINAR,
+        title="Träffen",
+        description="Vi **ses**",
+        description_html="<p>old</p>",
+        minutes="Vi *beslutade*",
+        minutes_html="<p>old</p>",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        created_by_id=author.id,
+        renderer_version=STALE,
+        version=2,
+    )
+    session.add(event)
+    session.flush()
+
+    assert rendering.rerender_stale(session) == 1
+
+    session.refresh(event)
+    assert event.description_html == render_markdown("Vi **ses**")
+    assert event.minutes_html == render_markdown("Vi *beslutade*")
+    assert (event.renderer_version, event.version) == (RENDERER_VERSION, 3)

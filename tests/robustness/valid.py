@@ -18,17 +18,26 @@ from tests.robustness.endpoints import unwrap
 RESOURCE = {
     "title": "Ungdomsråd",
     "summary": "Så startade vi ett ungdomsråd.",
-    "kind": "model",
+    "kind": "research",
     "municipality": "hedemora",
     "background": "Unga saknade en kanal.",
 }
 """The resource the world shares, through the API, before the sweep."""
+EVENT = {
+    "kind": "seminar",
+    "title": "Svepets seminarium",
+    "starts_at": "2030-05-02T13:00:00+02:00",
+    "ends_at": "2030-05-02T16:00:00+02:00",
+    "place": "Svepet",
+    "group": "svepet",
+}
+"""The event the world arranges, through the API, before the sweep."""
 
 KNOWN_SAMPLES: dict[str, Any] = {
     "title": "Svepet",
     "body": "Ett inlägg från svepet.",
     "summary": "En sammanfattning.",
-    "kind": "tool",
+    "kind": "research",
     "municipality": "hedemora",
     "slug": "svepet-ny",
     "name": "Svepet",
@@ -63,6 +72,13 @@ KNOWN_SAMPLES: dict[str, Any] = {
     "representative_id": None,
     "reason": "Svepet prövar",
     "slow_mode_s": 0,
+    "theme": "attraktivitet",
+    "institution": "Svepets högskola",
+    "authors": "Svepet",
+    "doi": "10.5555/svepet",
+    "implications": "Svepet visar **något**.",
+    "online_url": "https://example.org/svepet",
+    "programme": [],
 }
 QUERY_SAMPLES = {"q": "svepet"}
 """Values of required query parameters; any other gets "1"."""
@@ -72,9 +88,9 @@ SIGN_IN_FIELDS = {"email", "username", "password", "next"}
 
 def sample_value(name: str, annotation: Any) -> Any:
     """A valid value for a body field: known by name, else made from its type."""
-    if name in KNOWN_SAMPLES:
-        return KNOWN_SAMPLES[name]
     annotation = unwrap(annotation)
+    if name in KNOWN_SAMPLES and not _outside(annotation, KNOWN_SAMPLES[name]):
+        return KNOWN_SAMPLES[name]
     origin = typing.get_origin(annotation)
     if origin is list:
         return []
@@ -94,6 +110,14 @@ def sample_value(name: str, annotation: Any) -> Any:
             if issubclass(annotation, kind):
                 return value
     return "svepet"
+
+
+def _outside(annotation: Any, value: Any) -> bool:
+    """A known sample that is no member of the field's enum (an event's `kind` is no
+    resource's): the enum's own first member is sampled instead."""
+    if not (isinstance(annotation, type) and issubclass(annotation, enum.Enum)):
+        return False
+    return value not in {member.value for member in annotation}
 
 
 def form_pairs(values: Mapping[str, Any]) -> list[tuple[str, str]]:

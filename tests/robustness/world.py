@@ -32,6 +32,8 @@ from jose import jwt
 from sqlmodel import Session, select
 
 from api.auth import ALGORITHM, AUDIENCE, ISSUER
+from domain import event_documents
+from domain.actor import load_actor
 from domain.feed_keys import key_for
 from models import (
     Flag,
@@ -63,6 +65,7 @@ from tests.robustness.endpoints import BodyKind, Endpoint, endpoints_of, fill
 from tests.robustness.hostile import FORM, JSON, PDF, Payload, dumps, form_payloads
 from tests.robustness.sweep import Sweep
 from tests.robustness.valid import (
+    EVENT,
     QUERY_SAMPLES,
     RESOURCE,
     SIGN_IN_FIELDS,
@@ -95,6 +98,9 @@ PATH_PARAMS = {
     "flag_id",
     "year",
     "webhook_id",
+    "event_id",
+    "document_id",
+    "key",
 }
 """Path parameters the world has a real value for; a new one needs a line in `built_world`."""
 
@@ -324,6 +330,24 @@ def _flag(session: Session, *, flagger: User, group: Group, post: Post) -> Flag:
     return flag
 
 
+def _event(app: FastAPI, session: Session, api: TestClient, arranger: User) -> dict[str, str]:
+    """A seminar of the open group, made through the API, with a file of documentation.
+    Nobody is registered: its version stays 1, the version the forms' samples name."""
+    made = api.post("/api/v1/events", json=EVENT)
+    assert made.status_code == 201, made.text
+    event_id = made.json()["id"]
+    document = event_documents.add_document(
+        session,
+        load_actor(session, cast(int, arranger.id)),
+        event_id=event_id,
+        filename="program.pdf",
+        chunks=iter([PDF]),
+        upload_dir=app.state.settings.uploads,
+        max_bytes=1024 * 1024,
+    )
+    return {"event_id": str(event_id), "document_id": str(document.id)}
+
+
 def _anonymous_clients(app: FastAPI) -> tuple[TestClient, TestClient]:
     """A visitor whose page sends the CSRF header, and a browser without JavaScript."""
     anonymous = TestClient(app, follow_redirects=False)
@@ -394,6 +418,8 @@ def built_world(
         "flag_id": str(flag.id),
         "year": "2026",
         "webhook_id": str(webhook.id),
+        **_event(app, session, api_coordinator, coordinator),
+        "key": key_for(member, feed_secret(app.state.settings)),
     }
     assert set(values) == PATH_PARAMS
     with ExitStack() as stack:

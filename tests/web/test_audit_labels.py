@@ -7,31 +7,34 @@ from pathlib import Path
 
 import pytest
 
-from domain import webhooks
+from domain import event_reminders, webhooks
 from erfa import i18n
 from web.rendering import templates
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"
 ACTION = re.compile(
     r'"((?:group|membership|join_request|municipality|theme|thread|post|flag|user|signup|token'
-    r'|webhook)\.[a-z_]+)"'
+    r'|webhook|event)\.[a-z_]+)"'
 )
 NOT_ACTIONS = {*webhooks.EVENTS, webhooks.DELIVER}
 """What webhooks are told about ("post.created") and the job that tells them: names, not
 audited acts."""
 FLAG_ACTIONS = {"flag.hide", "flag.dismiss"}  # f"flag.{action.value}" in domain/flags.py
+JOB_KINDS = {event_reminders.REMIND, event_reminders.ANNOUNCE}
+"""Kinds of durable jobs ("event.reminder", "event.changed"): work to do, not audited acts."""
 
 
 def audited_actions() -> set[str]:
     found = set(FLAG_ACTIONS)
     for source in DOMAIN.glob("*.py"):
         found |= set(ACTION.findall(source.read_text()))
-    return found - NOT_ACTIONS
+    return found - NOT_ACTIONS - JOB_KINDS
 
 
 def test_the_domain_audits_the_acts_of_this_issue() -> None:
     assert {"thread.lock", "post.hide", "group.archive", "theme.create"} <= audited_actions()
     assert {"webhook.create", "webhook.delete", "webhook.disable"} <= audited_actions()
+    assert {"event.create", "event.update", "event.cancel"} <= audited_actions()
 
 
 @pytest.mark.parametrize("locale", ["sv", "en"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from domain import themes
 from domain.actor import SYSTEM
-from models import AuditEntry, Locale, MemberRole, Theme, User
+from models import AuditEntry, Event, Locale, MemberRole, Theme, User, Visibility, utcnow
 from tests.factories import make_group, make_membership, make_user
 
 Browser = Callable[[User], TestClient]
@@ -197,3 +197,109 @@ def test_the_themes_page_sends_as_many_statements_for_thirty_themes_as_for_three
     session.flush()
     many = count_statements(lambda: member.get("/themes"))
     assert few == many, (few, many)
+
+
+def carry_attraktivitet(browser_as: Browser, session: Session) -> TestClient:
+    """An insider (English) who shares under Attraktivitet in an open group and a closed
+    one: a discussion, a model and a study in each, and an event of each group and of the
+    association."""
+    theme = session.exec(select(Theme).where(Theme.slug == "attraktivitet")).one()
+    insider = make_user(session, locale=Locale.EN)
+    client = browser_as(insider)
+    for slug, visibility, where in (
+        ("tema-o", Visibility.OPEN, "öppen"),
+        ("tema-s", Visibility.CLOSED, "stängd"),
+    ):
+        group = make_group(session, slug=slug, visibility=visibility)
+        make_membership(session, group=group, user=insider)
+        started = client.post(
+            f"/g/{slug}/threads",
+            data={"title": f"Samtal {where}", "body": "Text", "theme": "attraktivitet"},
+        )
+        assert started.status_code == 303, started.text
+        for kind, title in (("model", f"Modell {where}"), ("research", f"Studie {where}")):
+            shared = client.post(
+                f"/g/{slug}/resources",
+                data={
+                    "title": title,
+                    "summary": "Kort.",
+                    "kind": kind,
+                    "municipality": "nora",
+                    "institution": "Örebro universitet" if kind == "research" else "",
+                    "theme": "attraktivitet",
+                },
+            )
+            assert shared.status_code == 303, shared.text
+        add_event(session, f"Träff {where}", group_id=group.id, theme_id=theme.id)
+    add_event(session, "Konferensen", group_id=None, theme_id=theme.id)
+    session.flush()
+    return client
+
+
+def add_event(session: Session, title: str, **values: object) -> Event:
+    starts = utcnow() + timedelta(days=20)
+    event = Event(title=title, starts_at=starts, ends_at=starts + timedelta(hours=3), **values)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def test_each_theme_lists_what_carries_it_as_far_as_the_reader_may_read(
+    browser_as: Browser, member: TestClient, session: Session
+) -> None:
+    insider = carry_attraktivitet(browser_as, session)
+    html = member.get("/themes").text
+    carried = html.split('id="theme-attraktivitet"')[1].split("</li>\n  \n")[0]
+    for shown in ("Samtal öppen", "Modell öppen", "Studie öppen", "Träff öppen", "Konferensen"):
+        assert shown in carried, shown
+    for hidden in ("Samtal stängd", "Modell stängd", "Studie stängd", "Träff stängd"):
+        assert hidden not in html, hidden
+    assert "Discussions" in carried
+    assert "Models, tools and processes" in carried
+    assert "Events" in carried
+    assert "Nothing you may read carries this theme yet." in html.split('id="theme-integration"')[1]
+    inside = insider.get("/themes").text
+    for shown in ("Samtal stängd", "Modell stängd", "Studie stängd", "Träff stängd"):
+        assert shown in inside, shown
+
+
+def test_the_themes_page_costs_the_same_statements_with_many_carriers(
+    browser_as: Browser,
+    member: TestClient,
+    session: Session,
+    count_statements: Callable[[Callable[[], object]], int],
+) -> None:
+    carry_attraktivitet(browser_as, session)
+    few = count_statements(lambda: member.get("/themes"))
+    theme = session.exec(select(Theme).where(Theme.slug == "attraktivitet")).one()
+    for n in range(30):
+        add_event(session, f"Extra {n}", group_id=None, theme_id=theme.id)
+    many = count_statements(lambda: member.get("/themes"))
+    assert few == many, (few, many)
+    assert "The latest 10 of 32." in member.get("/themes").text
+
+
+def test_the_start_page_shows_what_is_new_in_the_current_theme(
+    browser_as: Browser, member: TestClient, session: Session
+) -> None:
+    add_theme_of_this_year(session)
+    insider = make_user(session, locale=Locale.EN)
+    open_group = make_group(session, slug="nytt-o")
+    closed = make_group(session, slug="nytt-s", visibility=Visibility.CLOSED)
+    for group in (open_group, closed):
+        make_membership(session, group=group, user=insider)
+    client = browser_as(insider)
+    for n, slug in enumerate(["nytt-o"] * 4 + ["nytt-s"]):
+        client.post(
+            f"/g/{slug}/threads",
+            data={"title": f"Nyhet {n}", "body": "Text", "theme": "kompetensforsorjning"},
+        )
+    client.post("/g/nytt-o/threads", data={"title": "Utan tema", "body": "Text"})
+    html = member.get("/").text
+    news = html.split('id="theme-news"')[1].split("</section>")[0]
+    assert "New in the theme Kompetensförsörjning" in news
+    assert news.index("Nyhet 3") < news.index("Nyhet 2") < news.index("Nyhet 1")
+    assert "Nyhet 0" not in news
+    assert "Nyhet 4" not in html
+    assert "Utan tema" not in news
+    assert "Nyhet 4" in client.get("/").text.split('id="theme-news"')[1].split("</section>")[0]
