@@ -2,13 +2,15 @@
 
     uv run python bench/sync.py [--posts 1000000] [--threads 10000] [--data DIR]
                                 [--database-url postgresql://postgres@127.0.0.1/erfa_bench]
-                                [--limit 1000] [--rounds 5] [--in-process]
+                                [--limit 1000] [--rounds 5] [--client stdlib|httpx]
+                                [--in-process]
 
 Seeds the corpus of PRODUCT.md with `erfa seed synthetic` as bench/pages.py does (and
 with the same DIR and database, reuses it). Then it starts `erfa serve` on loopback (one
 uvicorn worker, a process of its own, as an integrator meets erfa) and, as the corpus
-official (the synthetic groups are open, so the feed holds every post), with an httpx
-client that keeps its connection open:
+official (the synthetic groups are open, so the feed holds every post), with an HTTP
+client that keeps its connection open (`--client`: the standard library's `http.client`,
+which adds the least of its own, or httpx):
 - follows `GET /api/v1/sync/posts?limit=LIMIT` from the start until `has_more` is false,
   parsing each page's JSON as a consumer must: posts per second, and every page's time;
 - times the first, middle and last page of that pass again, `--rounds` times each
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import http.client
+import json
 import os
 import socket
 import statistics
@@ -44,6 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import sqlalchemy as sa
@@ -114,9 +119,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms"
 
 
-def fetch(
-    client: httpx.Client, cursor: str | None, limit: int
-) -> tuple[dict[str, Any], float, float]:
+def fetch(client: Any, cursor: str | None, limit: int) -> tuple[dict[str, Any], float, float]:
     """A page: its JSON, the seconds until the response was there, the seconds to parse it."""
     params: dict[str, str | int] = {"limit": limit}
     if cursor is not None:
@@ -129,7 +132,7 @@ def fetch(
     return body, seconds, time.perf_counter() - started - seconds
 
 
-def follow(client: httpx.Client, limit: int) -> tuple[list[Page], float, float]:
+def follow(client: Any, limit: int) -> tuple[list[Page], float, float]:
     """The whole feed from the start; its pages, the wall time and the CPU time of the
     pass."""
     pages: list[Page] = []
@@ -143,7 +146,7 @@ def follow(client: httpx.Client, limit: int) -> tuple[list[Page], float, float]:
             return pages, time.perf_counter() - started, time.process_time() - cpu
 
 
-def again(client: httpx.Client, page: Page, limit: int, rounds: int) -> list[float]:
+def again(client: Any, page: Page, limit: int, rounds: int) -> list[float]:
     samples = []
     for _ in range(rounds):
         body, seconds, _ = fetch(client, page.cursor, limit)
@@ -227,10 +230,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Answer:
+    """What `fetch` reads of a response, from `http.client`."""
+
+    def __init__(self, status: int, content: bytes) -> None:
+        self.status_code, self.content = status, content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class LeanClient:
+    """The standard library's HTTP client behind the few calls the benchmark makes: one
+    connection kept open, no other work per request."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.connection = http.client.HTTPConnection(host, port, timeout=60)
+        self.headers: dict[str, str] = {}
+
+    def get(self, path: str, params: dict[str, str | int] | None = None) -> Answer:
+        target = path + ("?" + urlencode(params) if params else "")
+        self.connection.request("GET", target, headers=self.headers)
+        response = self.connection.getresponse()
+        return Answer(response.status, response.read())
+
+
 @contextmanager
-def serving(settings: Settings) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes]]]:
+def serving(settings: Settings, lean: bool) -> Iterator[tuple[Any, subprocess.Popen[bytes]]]:
     """erfa as an integrator meets it: `erfa serve` in a process of its own (uvicorn, one
-    worker, on loopback), and an HTTP client that keeps its connection open."""
+    worker, on loopback), and an HTTP client that keeps its connection open: the standard
+    library's (`lean`), or httpx."""
     port = free_port()
     env = {
         **os.environ,
@@ -239,7 +272,9 @@ def serving(settings: Settings) -> Iterator[tuple[httpx.Client, subprocess.Popen
         "ERFA_SECRET_KEY": settings.secret_key,
     }
     command = [str(Path(sys.executable).parent / "erfa"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -251,7 +286,7 @@ def serving(settings: Settings) -> Iterator[tuple[httpx.Client, subprocess.Popen
                     time.sleep(0.1)
             else:
                 raise RuntimeError("erfa serve did not start")
-            yield client, server
+            yield (LeanClient("127.0.0.1", port) if lean else client), server
     finally:
         server.terminate()
         server.wait(30)
@@ -273,6 +308,7 @@ def measure(
     freeze: bool = False,
     unfreeze: bool = False,
     local: bool = False,
+    client_name: str = "stdlib",
 ) -> list[str]:
     engine = db.create_db_engine(settings.database_url)
     with engine.connect() as connection:
@@ -281,7 +317,8 @@ def measure(
         ).scalar_one()
         posts = connection.execute(sa.text("SELECT count(*) FROM post")).scalar_one()
     engine.dispose()
-    with (in_process if local else serving)(settings) as (client, server):
+    serve = in_process(settings) if local else serving(settings, lean=client_name == "stdlib")
+    with serve as (client, server):
         client.headers["Authorization"] = f"Bearer {issue_access_token(settings, user_id)}"
         fetch(client, None, limit)  # warm: first statements compile, caches fill
         if unfreeze:
@@ -314,7 +351,7 @@ def measure(
         + (
             f"in process (TestClient); {frozen} objects frozen (gc.freeze) during the pass"
             if local
-            else "over HTTP to `erfa serve` (uvicorn, one worker) on loopback"
+            else f"over HTTP to `erfa serve` (one uvicorn worker) on loopback; {client_name} client"
         ),
         f"initial sync through `GET {PATH}?limit={limit}`: {items} posts in {len(pages)} "
         f"pages, {seconds:.1f} s, {items / seconds:,.0f} posts/s; page median "
@@ -377,6 +414,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=sync.MAX_LIMIT)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
+        "--client",
+        choices=("stdlib", "httpx"),
+        default="stdlib",
+        help="the HTTP client: the standard library's http.client (lean), or httpx",
+    )
+    parser.add_argument(
         "--in-process",
         action="store_true",
         help="the app in this process through a TestClient, not `erfa serve` over HTTP",
@@ -406,6 +449,7 @@ def main() -> None:
         freeze=args.gc_freeze,
         unfreeze=args.no_freeze,
         local=args.in_process,
+        client_name=args.client,
     )
     for line in measured:
         print(line)

@@ -333,3 +333,117 @@ def _resource_page(
 ) -> Page:
     query = _RESOURCES.where(*_window(session, _resource, after), scope)
     return _page(session, query, ResourceChange, after, limit)
+
+
+# --- The posts feed as JSON, written by the database ----------------------------------
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A page of the posts feed as the API sends it: each item's JSON, as the database
+    wrote it (the fields of `PostChange.values()`, in their order), and where it ends."""
+
+    items: list[str]
+    position: Position
+    has_more: bool
+
+
+def post_changes_json(session: Session, actor: Actor, *, after: Position, limit: int) -> JsonPage:
+    """`post_changes` for the API: the same rows in the same order, but each item's JSON
+    is made by the database (SQLite's `json_object`, PostgreSQL's `json_build_object`), so
+    that no Python object is made per row or per value (docs/BENCHMARKS.md, "Sync feed").
+    tests/api/test_sync.py checks it against the response models, item by item."""
+    policy.require_signed_in(actor)
+    if session.autoflush:
+        session.flush()
+    dialect = session.get_bind().dialect.name
+    query = (
+        _json_posts(dialect)
+        .where(*_window(session, _post, after), policy.readable_groups_clause(actor))
+        .limit(limit + 1)
+    )
+    rows = session.connection().execute(query).all()
+    shown = rows[:limit]
+    position = Position(shown[-1][0], shown[-1][1]) if shown else after
+    return JsonPage([str(row[2]) for row in shown], position, len(rows) > limit)
+
+
+def _json_posts(dialect: str) -> sa.Select[Any]:
+    cached = _JSON_POSTS.get(dialect)
+    if cached is None:
+        cached = _JSON_POSTS[dialect] = _json_posts_query(dialect)
+    return cached
+
+
+_JSON_POSTS: dict[str, sa.Select[Any]] = {}
+
+
+def _json_posts_query(dialect: str) -> sa.Select[Any]:
+    postgres = dialect == "postgresql"
+    build = sa.func.json_build_object if postgres else sa.func.json_object
+    deleted = _post.c.deleted_at.is_not(None)
+    hidden = _post.c.hidden_at.is_not(None)
+    gone = sa.or_(deleted, hidden)
+
+    def flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+        if postgres:
+            return condition
+        return sa.func.json(sa.case((condition, _text("true")), else_=_text("false")))
+
+    def instant(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return _pg_instant(column) if postgres else _sqlite_instant(column)
+
+    def pairs(**values: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
+        # Keys inline (PostgreSQL cannot type a bound key), in the order of the model.
+        return [part for key, value in values.items() for part in (_text(key), value)]
+
+    author = build(
+        *pairs(
+            id=_user.c.id,
+            name=_user.c.name,
+            title=_user.c.title,
+            municipality=_municipality.c.name,
+        )
+    )
+    item = build(
+        *pairs(
+            id=_post.c.id,
+            thread_id=_post.c.thread_id,
+            group=_group.c.slug,
+            author=author,
+            body=sa.case((gone, sa.null()), else_=_post.c.body),
+            body_html=sa.case((gone, sa.null()), else_=_post.c.body_html),
+            reply_to_id=_post.c.reply_to_id,
+            created_at=instant(_post.c.created_at),
+            updated_at=instant(_post.c.updated_at),
+            version=_post.c.version,
+            deleted=flag(deleted),
+            hidden=flag(hidden),
+        )
+    )
+    text = sa.cast(item, sa.Text) if postgres else item
+    return (
+        sa.select(_post.c.change_txid, _post.c.change_seq, text)
+        .select_from(_POSTS.get_final_froms()[0])
+        .order_by(_post.c.change_txid, _post.c.change_seq)
+    )
+
+
+def _sqlite_instant(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A stored UTC moment ("2019-03-01 09:00:00.000000", naive) as the API writes it:
+    "2019-03-01T09:00:00Z", with the microseconds only when there are any."""
+    stamped = sa.func.replace(column, _text(" "), _text("T")).concat(_text("Z"))
+    return sa.func.replace(stamped, _text(".000000Z"), _text("Z"))
+
+
+def _pg_instant(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A timestamptz as the API writes it, in UTC: "2019-03-01T09:00:00Z", with the
+    microseconds only when there are any (one `to_char` a value: it is the dear part)."""
+    utc = sa.func.timezone(_text("UTC"), column)
+    stamped = sa.func.to_char(utc, _text('YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+    return sa.func.replace(stamped, _text(".000000Z"), _text("Z"))
+
+
+def _text(value: str) -> sa.ColumnElement[str]:
+    """A string constant written into the statement (no bound parameter to type)."""
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text)
