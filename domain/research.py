@@ -48,6 +48,7 @@ class Linked:
 
     resource: Resource
     municipality: str
+    municipality_slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def _linked(
     owner = ResourceResearch.practice_id if outward else ResourceResearch.research_id
     other = ResourceResearch.research_id if outward else ResourceResearch.practice_id
     rows = session.exec(
-        select(col(owner), Resource, col(Municipality.name))
+        select(col(owner), Resource, col(Municipality.name), col(Municipality.slug))
         .join(Resource, col(Resource.id) == other)
         .join(Group, col(Group.id) == Resource.group_id)
         .join(Municipality, col(Municipality.id) == Resource.municipality_id)
@@ -246,7 +247,7 @@ def _linked(
         .where(policy.readable_groups_clause(actor))
         .order_by(col(Resource.title), col(Resource.id))
     ).all()
-    return [(key, Linked(resource, name)) for key, resource, name in rows]
+    return [(key, Linked(resource, name, slug)) for key, resource, name, slug in rows]
 
 
 def research_choices(

@@ -117,7 +117,7 @@ def test_a_research_page_shows_its_facts_and_the_practices_that_build_on_it(
     used = section(html, "used-by-heading")
     assert "From research to practice" in used
     assert "Inflyttarlots" in used
-    assert "Ludvika" in used
+    assert '<a href="/k/ludvika">Ludvika</a>' in used  # the municipality's page
 
     practice_html = client.get(practice).text
     built = section(practice_html, "builds-on-heading")
