@@ -129,6 +129,8 @@ def test_a_file_shared_with_a_tool_downloads_unchanged_for_another_member(
     sign_in(other_page, colleague)
     main_menu = other_page.get_by_role("navigation", name="Huvudmeny")
     main_menu.get_by_role("link", name="Modeller och verktyg").click()
+    # The start page links the tool's discussion under the same title: wait for the library.
+    expect(other_page.get_by_role("heading", level=1)).to_have_text("Modeller och verktyg")
     other_page.get_by_role("link", name=title).click()
     expect(other_page.get_by_role("heading", level=1)).to_have_text(title)
     with other_page.expect_download() as download_info:
