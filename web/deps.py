@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.datastructures import UploadFile
 
 from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
+from erfa.bodies import read_upload
 from erfa.deps import SessionDep, SideWritesDep, identity_session
 from erfa.settings import Settings
 from web.rendering import is_htmx
@@ -72,3 +75,18 @@ def get_signed_in_actor(actor: Annotated[Actor, Depends(get_web_actor)]) -> Acto
 
 WebActor = Annotated[Actor, Depends(get_web_actor)]
 SignedIn = Annotated[Actor, Depends(get_signed_in_actor)]
+
+
+async def _signed_in_upload(request: Request, actor: SignedIn) -> AsyncIterator[UploadFile]:
+    """The one file of an upload form, parsed once the official is known (CSRF is checked
+    before, from the query string: see web/csrf.py)."""
+    async with read_upload(request) as upload:
+        yield upload
+
+
+SignedInUpload = Annotated[UploadFile, Depends(_signed_in_upload)]
+
+
+def file_chunks(file: UploadFile) -> Iterator[bytes]:
+    """The uploaded file a megabyte at a time, as the domain's file store reads it."""
+    return iter(lambda: file.file.read(1024 * 1024), b"")

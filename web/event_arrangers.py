@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from domain import event_documents, event_registrations
 from domain.errors import Conflict, Invalid, TooLarge, UnsupportedMedia
 from domain.event_fields import local
 from erfa import i18n
-from erfa.bodies import read_upload
 from erfa.deps import IdPath, SessionDep, SettingsDep
 from models import EventDocument
-from web.deps import SignedIn
+from web.deps import SignedIn, SignedInUpload, file_chunks
 from web.events import detail_page, event_url
 from web.rendering import render, request_locale, see_other
 
@@ -102,18 +99,11 @@ def minutes(
     return see_other(request, event_url(event_id, "minutes", "#documentation"))
 
 
-async def _upload(request: Request, actor: SignedIn) -> AsyncIterator[UploadFile]:
-    """The file, parsed once the official is known (CSRF is checked before, from the query
-    string: see web/csrf.py)."""
-    async with read_upload(request) as upload:
-        yield upload
-
-
 @router.post("/e/{event_id}/documents", name="events:upload")
 def upload(
     request: Request,
     event_id: IdPath,
-    file: Annotated[UploadFile, Depends(_upload)],
+    file: SignedInUpload,
     session: SessionDep,
     actor: SignedIn,
     settings: SettingsDep,
@@ -124,7 +114,7 @@ def upload(
             actor,
             event_id=event_id,
             filename=file.filename or "bilaga",
-            chunks=iter(lambda: file.file.read(1024 * 1024), b""),
+            chunks=file_chunks(file),
             upload_dir=settings.uploads,
             max_bytes=settings.max_upload_mb * 1024 * 1024,
         )

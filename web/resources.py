@@ -5,24 +5,21 @@ municipality, and the practices that build on them ("från forskning till prakti
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import UploadFile
 
 from domain import attachments, directory, goals, groups, research, resources
 from domain.actor import Actor
 from domain.errors import Invalid, TooLarge, UnsupportedMedia
-from erfa.bodies import read_upload
 from erfa.deps import IdPath, PostingPaceDep, SessionDep, SettingsDep
 from erfa.files import attachment_response
 from erfa.ratelimit import TooManyRequests
 from models import CASE_SECTIONS, ResourceKind
-from web.deps import SignedIn
+from web.deps import SignedIn, SignedInUpload, file_chunks
 from web.rendering import refusal, render, see_other
 
 router = APIRouter()
@@ -248,18 +245,11 @@ def adopt(
     return see_other(request, f"/r/{resource_id}?notice=adopted#adoptions")
 
 
-async def _upload(request: Request, actor: SignedIn) -> AsyncIterator[UploadFile]:
-    """The file, parsed once the official is known (CSRF is checked before, from the query
-    string: see web/csrf.py)."""
-    async with read_upload(request) as upload:
-        yield upload
-
-
 @router.post("/r/{resource_id}/attachments", name="resources:upload")
 def upload(
     request: Request,
     resource_id: IdPath,
-    file: Annotated[UploadFile, Depends(_upload)],
+    file: SignedInUpload,
     session: SessionDep,
     actor: SignedIn,
     settings: SettingsDep,
@@ -270,7 +260,7 @@ def upload(
             actor,
             resource_id=resource_id,
             filename=file.filename or "bilaga",
-            chunks=iter(lambda: file.file.read(1024 * 1024), b""),
+            chunks=file_chunks(file),
             upload_dir=settings.uploads,
             max_bytes=settings.max_upload_mb * 1024 * 1024,
         )
