@@ -343,11 +343,16 @@ def test_no_page_or_endpoint_answers_an_anonymous_visitor(app: FastAPI) -> None:
 
 
 def test_guessing_invitation_or_reset_links_is_limited_per_address(visitor: TestClient) -> None:
+    """30 guesses a quarter of an hour. The limit counts in a sliding window (erfa/ratelimit.py),
+    whose estimate lets up to twice as many through when the guesses straddle the edge of
+    its clock-aligned window, as a test run may: never fewer."""
     for n in range(30):
         path = f"/invitations/guess{n}" if n % 2 else f"/password-reset/guess{n}"
         assert visitor.get(path).status_code == 404
-    blocked = visitor.get("/invitations/one-more-guess")
-    assert blocked.status_code == 429
+    answers = [visitor.get(f"/invitations/one-more-guess{n}") for n in range(31)]
+    blocked = next((a for a in answers if a.status_code == 429), None)
+    assert blocked is not None, [a.status_code for a in answers]
+    assert {a.status_code for a in answers[: answers.index(blocked)]} <= {404}
     assert "Retry-After" in blocked.headers
 
 
