@@ -210,6 +210,7 @@ def test_the_posts_feed_writes_what_its_response_model_describes(
         )
         described = json.loads(expected.model_dump_json())
         assert body == described
+        assert response.content == expected.model_dump_json().encode()  # compact, as written
         assert [list(item) for item in body["items"]] == [list(i) for i in described["items"]]
         assert [list(i["author"]) for i in body["items"]] == [
             list(i["author"]) for i in described["items"]
