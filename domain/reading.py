@@ -109,6 +109,18 @@ def saw(session: Session, *, user_id: int, thread_id: int, first: int, last: int
     `moves_marker` says so, in one statement that checks the stored marker itself. Reading
     counts as activity (`activity.touch_active`, at most hourly)."""
     activity.touch_active(session, user_id)
+    _advance(session, user_id=user_id, thread_id=thread_id, first=first, last=last)
+
+
+def wrote(session: Session, *, user_id: int, thread_id: int, position: int) -> None:
+    """The official wrote the post at `position`: their own post is never unread to them.
+    Their marker moves onto it when they had seen everything before it (a discussion
+    they start is read by them from its first post); posts of others they have not seen
+    stay unread."""
+    _advance(session, user_id=user_id, thread_id=thread_id, first=position, last=position)
+
+
+def _advance(session: Session, *, user_id: int, thread_id: int, first: int, last: int) -> None:
     if first <= 1:
         mark_read(session, user_id=user_id, thread_id=thread_id, position=last)
         return

@@ -22,6 +22,7 @@ from domain import (
     locking,
     notifications,
     policy,
+    reading,
     search,
     themes,
 )
@@ -281,6 +282,7 @@ def _add_post(
     notifications.on_post(
         session, actor, post=post, thread=thread, group=group, new_thread=position == 1
     )
+    reading.wrote(session, user_id=actor.user_id, thread_id=thread.id, position=position)
     if actor.municipality_id is not None:
         activity.count_post(
             session,

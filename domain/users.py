@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -203,19 +203,80 @@ def queue_invitation_mail(
     )
 
 
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+
+
+class DeadInvitation(NotFound):
+    """A real invitation link that can no longer be accepted, with what its holder can do:
+    `reason` is "used" (the account is set up: sign in), "replaced" (a newer link was
+    mailed) or "expired"; `contacts` are whom to ask for a new one (who invited them,
+    else the association's coordinators). Only the link's holder learns this: an unknown
+    link is a plain NotFound."""
+
+    def __init__(
+        self, reason: str, *, email: str, expired_at: datetime, contacts: list[Contact]
+    ) -> None:
+        super().__init__("invitation")
+        self.reason = reason
+        self.email = email
+        self.expired_at = expired_at
+        self.contacts = contacts
+
+
 def find_invitation(session: Session, token: str) -> tuple[Invitation, User]:
-    """An invitation that can still be accepted; NotFound when used, expired or unknown."""
+    """An invitation that can still be accepted; NotFound when unknown, DeadInvitation
+    when used, replaced by a newer link, or expired."""
     invitation = session.exec(
         select(Invitation).where(Invitation.token_hash == digest(token))
     ).first()
-    if invitation is None or invitation.accepted_at is not None:
+    user = session.get(User, invitation.user_id) if invitation is not None else None
+    if invitation is None or user is None or user.status is UserStatus.SUSPENDED:
         raise NotFound("invitation")
-    if invitation.expires_at <= utcnow():
-        raise NotFound("invitation")
-    user = session.get(User, invitation.user_id)
-    if user is None or user.status is UserStatus.SUSPENDED:
-        raise NotFound("invitation")
+    if invitation.accepted_at is not None or invitation.expires_at <= utcnow():
+        raise _dead(session, invitation, user)
     return invitation, user
+
+
+def _dead(session: Session, invitation: Invitation, user: User) -> DeadInvitation:
+    if invitation.accepted_at is not None or user.status is UserStatus.ACTIVE:
+        reason = "used"
+    else:
+        newer = session.exec(
+            select(Invitation.id).where(
+                Invitation.user_id == user.id,
+                col(Invitation.id) > invitation.id,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.expires_at) > utcnow(),
+            )
+        ).first()
+        reason = "replaced" if newer is not None else "expired"
+    return DeadInvitation(
+        reason,
+        email=user.email,
+        expired_at=invitation.accepted_at or invitation.expires_at,
+        contacts=_contacts(session, invitation.invited_by_id),
+    )
+
+
+def invitation_contacts(session: Session, invitation: Invitation) -> list[Contact]:
+    """Whom the invitee writes to when something is not right: who invited them."""
+    return _contacts(session, invitation.invited_by_id)
+
+
+def _contacts(session: Session, inviter_id: int | None) -> list[Contact]:
+    inviter = session.get(User, inviter_id) if inviter_id is not None else None
+    if inviter is not None and inviter.status is UserStatus.ACTIVE:
+        return [Contact(inviter.name, inviter.email)]
+    coordinators = session.exec(
+        select(User)
+        .where(col(User.is_coordinator).is_(True), User.status == UserStatus.ACTIVE)
+        .order_by(col(User.name))
+        .limit(3)
+    ).all()
+    return [Contact(user.name, user.email) for user in coordinators]
 
 
 def accept_invitation(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -117,6 +118,9 @@ def serve(
 ) -> None:
     """Apply pending migrations, then serve erfa."""
     settings = load_settings()
+    if "base_url" not in settings.model_fields_set:
+        # Without ERFA_BASE_URL, links in mails point where this server listens.
+        os.environ["ERFA_BASE_URL"] = settings.base_url = served_url(host, port)
     with connected(settings) as engine:
         migrate(engine)
         rendered = rerender(engine)
@@ -150,6 +154,16 @@ def worker_command() -> None:
             worker.Runner(settings, engine).run_forever(stop)
         except KeyboardInterrupt:
             stop.set()
+
+
+def served_url(host: str, port: int) -> str:
+    """The address of a server listening on `host`:`port`, as a browser on this machine
+    reaches it (a wildcard address is reached as the machine's own name)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding to it
+        host = socket.getfqdn() or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _run_uvicorn(host: str, port: int, workers: int) -> None:

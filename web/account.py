@@ -90,9 +90,19 @@ def link_guard(request: Request, limiter: RateLimiter) -> AbstractContextManager
 def invitation_form(
     request: Request, token: str, session: SessionDep, limiter: RateLimiterDep
 ) -> HTMLResponse:
-    with link_guard(request, limiter):
-        _, user = users.find_invitation(session, token)
-    return render(request, "account/invitation.html", _invitation_context(session, token, user))
+    try:
+        with link_guard(request, limiter):
+            invitation, user = users.find_invitation(session, token)
+    except users.DeadInvitation as dead:
+        return _gone(request, dead)
+    context = _invitation_context(session, token, user)
+    context["contacts"] = users.invitation_contacts(session, invitation)
+    return render(request, "account/invitation.html", context)
+
+
+def _gone(request: Request, dead: users.DeadInvitation) -> HTMLResponse:
+    """A link that worked once: what happened to it, and what to do now."""
+    return render(request, "account/invitation_gone.html", {"dead": dead}, status_code=410)
 
 
 @router.post("/invitations/{token}", name="account:invitation_submit")
@@ -121,10 +131,13 @@ def accept_invitation(
                 password=password,
                 locale=locale,
             )
+    except users.DeadInvitation as dead:
+        return _gone(request, dead)
     except Invalid as exc:
         session.rollback()
-        _, invited = users.find_invitation(session, token)
+        invitation, invited = users.find_invitation(session, token)
         context = _invitation_context(session, token, invited)
+        context["contacts"] = users.invitation_contacts(session, invitation)
         context.update(errors=exc.errors, name=name, title=title)
         return render(request, "account/invitation.html", context, status_code=422)
     assert user.id is not None

@@ -30,7 +30,7 @@ from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
-from models import MemberRole
+from models import MemberRole, UserStatus
 from web.deps import SignedIn
 from web.feeds import group_feed_url
 from web.rendering import is_htmx, render, see_other
@@ -182,7 +182,7 @@ def invite(
     set up their account, and are a member once they have."""
     ratelimit.send_invitation(limiter, actor.user_id)
     try:
-        users.invite_official(
+        invited = users.invite_official(
             session,
             actor,
             email=email,
@@ -202,11 +202,13 @@ def invite(
         return render(
             request, "groups/members.html", context, block="members_section", status_code=422
         )
+    # Someone who has an account already is added at once, and no mail is sent.
+    notice = "existing" if invited.status is UserStatus.ACTIVE else "invited"
     if is_htmx(request):
         context = members_context(session, actor, slug)
-        context["notice"] = "invited"
+        context["notice"] = notice
         return render(request, "groups/members.html", context, block="members_section")
-    return see_other(request, group_url(slug, "/members", "invited"))
+    return see_other(request, group_url(slug, "/members", notice))
 
 
 @router.post("/g/{slug}/members/{user_id}/role", name="groups:set_role")

@@ -10,11 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.cli.conftest import Inbox
 from tests.factories import DEMO_GROUP_SLUGS
 from tests.ports import free_port
 
@@ -127,3 +129,44 @@ def idle_connection_closed(base: str) -> bool:
             if sock.recv(4096) == b"":
                 return True
     return False
+
+
+def test_without_a_base_url_mailed_links_point_where_erfa_serves(
+    fresh_database_url: str, tmp_path: Path, smtp_server: tuple[str, Inbox]
+) -> None:
+    """`erfa serve --port P` with no ERFA_BASE_URL mails links to port P, not 8000."""
+    smtp_url, inbox = smtp_server
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "ERFA_BASE_URL"},
+        "ERFA_DATABASE_URL": fresh_database_url,
+        "ERFA_DATA_DIR": str(tmp_path / "data"),
+        "ERFA_SMTP_URL": smtp_url,
+    }
+    with serving(env, "--demo") as (base, _):
+        email = (tmp_path / "data" / "demo-logins.txt").read_text().split()[0]
+        with httpx.Client(base_url=base) as browser:
+            form = browser.get("/password-reset")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token is not None
+            sent = browser.post(
+                "/password-reset", data={"email": email, "csrf_token": token.group(1)}
+            )
+            assert sent.status_code == 200
+        deadline = time.monotonic() + 30
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert inbox.messages, "no mail arrived"
+        text = mail_text(inbox.messages[0])
+        link = re.search(r"https?://\S+/password-reset/\S+", text)
+        assert link is not None, text
+        assert link.group(0).startswith(f"{base}/password-reset/")
+        assert httpx.get(link.group(0)).status_code == 200
+
+
+def mail_text(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("the mail has no text part")

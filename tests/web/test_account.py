@@ -13,10 +13,10 @@ from httpx import Response
 from sqlmodel import Session, select
 
 from domain import auth, users
-from domain.actor import SYSTEM
-from domain.secrets import new_secret
-from models import Invitation, PasswordReset, User, UserStatus, WebSession, utcnow
-from tests.factories import PASSWORD, make_user, municipality
+from domain.actor import SYSTEM, load_actor
+from domain.secrets import digest, new_secret
+from models import Invitation, MemberRole, PasswordReset, User, UserStatus, WebSession, utcnow
+from tests.factories import PASSWORD, make_group, make_membership, make_user, municipality
 from tests.routes import api_routes
 from web import csrf
 from web.deps import SESSION_COOKIE
@@ -228,18 +228,65 @@ def test_an_invitation_works_once_and_signs_the_official_in(
     assert user.status is UserStatus.ACTIVE
     assert user.name == "Nils Ny"
     assert user.municipality_id == municipality(session, "fagersta").id
-    assert visitor.get(path).status_code == 404
+    used = visitor.get(path)
+    assert used.status_code == 410
+    assert "Inbjudan är redan använd" in used.text
+    assert 'href="/login"' in used.text
     data["csrf_token"] = form_token(visitor, "/settings")  # renewed at sign-in
-    assert visitor.post(path, data=data).status_code == 404
+    assert visitor.post(path, data=data).status_code == 410
+    assert visitor.get("/invitations/made-up-link").status_code == 404
 
 
-def test_an_expired_invitation_is_refused(visitor: TestClient, session: Session) -> None:
+def test_an_expired_invitation_is_refused_and_says_whom_to_ask(
+    visitor: TestClient, session: Session
+) -> None:
+    coordinator = make_user(session, name="Sara Samordnare", email="sara@avesta.se")
+    coordinator.is_coordinator = True
     users.invite_official(session, SYSTEM, email="sen@nora.se", name="Sen", municipality="nora")
     invitation = session.exec(select(Invitation)).all()[-1]
     secret = known_secret(invitation)
     invitation.expires_at = utcnow() - timedelta(seconds=1)
     session.flush()
-    assert visitor.get(f"/invitations/{secret}").status_code == 404
+    page = visitor.get(f"/invitations/{secret}")
+    assert page.status_code == 410
+    assert "Inbjudan har gått ut" in page.text
+    assert "sen@nora.se" in page.text
+    assert 'href="mailto:sara@avesta.se"' in page.text  # no inviter: the coordinators
+    assert "Sidan finns inte" not in page.text
+
+
+def test_a_replaced_invitation_points_to_the_newer_mail(
+    visitor: TestClient, session: Session
+) -> None:
+    lead = make_user(session, name="Lena Lead", email="lena@nora.se")
+    group = make_group(session, slug="ersatt", name="Ersättargruppen")
+    make_membership(session, group=group, user=lead, role=MemberRole.LEAD)
+    actor = load_actor(session, lead.id or 0)
+    user = users.invite_official(
+        session, actor, email="om@nora.se", name="Om", municipality="nora", group="ersatt"
+    )
+    first = session.exec(select(Invitation)).all()[-1]
+    old_secret = known_secret(first)
+    new_secret_value = "en-nyare-lank-som-ersatter-den-forsta"
+    first.expires_at = utcnow()
+    session.add(
+        Invitation(
+            user_id=user.id or 0,
+            invited_by_id=lead.id,
+            group_id=group.id,
+            token_hash=digest(new_secret_value),
+            expires_at=utcnow() + timedelta(days=7),
+        )
+    )
+    session.flush()
+    page = visitor.get(f"/invitations/{old_secret}")
+    assert page.status_code == 410
+    assert "En nyare inbjudan har skickats" in page.text
+    assert 'href="mailto:lena@nora.se"' in page.text  # who invited them
+    current = visitor.get(f"/invitations/{new_secret_value}")
+    assert current.status_code == 200
+    assert "Lena Lead (lena@nora.se), som bjöd in dig" in current.text
+    assert "samordnaren som bjöd in dig" not in current.text
 
 
 def test_invitation_form_shows_what_is_wrong_in_place(

@@ -474,3 +474,24 @@ def test_a_lead_invites_someone_without_an_account_into_the_group(
     assert refused.status_code == 403
     other = browser_as(team.other_lead).post("/g/styr-w/members/invite", data=form)
     assert other.status_code == 403
+
+
+def test_inviting_someone_who_has_an_account_adds_them_and_says_so(
+    browser_as: Browser, session: Session, team: Team
+) -> None:
+    from models import Invitation
+
+    lead = browser_as(team.lead)
+    form = {"email": team.official.email, "name": "Arne", "municipality": "nora"}
+    sent = lead.post("/g/styr-w/members/invite", data=form)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/g/styr-w/members?notice=existing"
+    page = lead.get(sent.headers["location"]).text
+    assert "already had an account in erfa and is now a member" in page
+    assert "The invitation has been sent" not in page
+    assert role_of(session, team.group, team.official) is MemberRole.MEMBER
+    assert (
+        session.exec(select(Invitation).where(Invitation.user_id == team.official.id)).all() == []
+    )
+    htmx = lead.post("/g/styr-w/members/invite", data=form, headers=HTMX)
+    assert "already had an account" in htmx.text

@@ -318,3 +318,19 @@ def test_a_fragment_skips_the_headers_count(
     page = count_statements(lambda: client.get(url))
     fragment = count_statements(lambda: client.get(url, headers={"HX-Request": "true"}))
     assert fragment == page - 1  # one suggestion per keystroke, no notification count
+
+
+def test_starting_or_replying_through_the_api_follows_the_discussion_too(
+    browser_as: Browser, api_as: Browser, session: Session, karin: User, olle: User
+) -> None:
+    """Both doors make a post the one way: its author follows and hears of the replies."""
+    started = api_as(karin).post(
+        "/api/v1/groups/notis/threads", json={"title": "Via API", "body": "Hej"}
+    )
+    assert started.status_code == 201, started.text
+    thread_id = started.json()["id"]
+    replied = api_as(olle).post(f"/api/v1/threads/{thread_id}/posts", json={"body": "Svar"})
+    assert replied.status_code == 201, replied.text
+    assert kinds_for(session, karin) == [NotificationKind.REPLY]
+    browser_as(karin).post(f"/t/{thread_id}/reply", data={"body": "Tack!"})
+    assert kinds_for(session, olle) == [NotificationKind.REPLY]

@@ -179,3 +179,34 @@ def test_skipping_ahead_or_replying_from_page_one_marks_nothing_unseen_as_read(
     assert client.post(f"/t/{thread.id}/reply", data={"body": "Svar från sidan ett"}).is_redirect
     assert reading.read_up_to(session, actor, thread.id) == 50
     assert "71 olästa" in client.get("/g/olast").text
+
+
+def test_what_i_write_is_never_unread_for_me_through_either_door(
+    browser_as: Browser,
+    api_as: Browser,
+    session: Session,
+    group: Group,
+    reader: User,
+    writer: User,
+) -> None:
+    """A discussion I start on the page or through the API is not "Ny" to me, and a reply
+    I post through the API to a discussion I had read leaves it read."""
+    client = browser_as(reader)
+    assert client.post(
+        "/g/olast/threads", data={"title": "Min egen", "body": "Text"}
+    ).status_code in (200, 303)
+    api = api_as(reader)
+    assert (
+        api.post(
+            "/api/v1/groups/olast/threads", json={"title": "Via API", "body": "Text"}
+        ).status_code
+        == 201
+    )
+    read = discussion(session, group, writer, 2, "Lästa")
+    client.get(f"/t/{read.id}")
+    assert api.post(f"/api/v1/threads/{read.id}/posts", json={"body": "Svar"}).status_code == 201
+
+    page = client.get("/g/olast").text
+    assert 'badge-unread">Ny' not in page
+    assert "oläst" not in page
+    assert "oläst diskussion" not in client.get("/").text
