@@ -12,6 +12,7 @@ from web import (
     events,
     group_admin,
     groups,
+    language,
     moderation,
     municipalities_admin,
     municipality_pages,
@@ -28,6 +29,7 @@ from web import (
 
 router = APIRouter(dependencies=[Depends(csrf.verify)])
 router.include_router(account.router)
+router.include_router(language.router)
 router.include_router(settings.router)
 router.include_router(groups.router)
 router.include_router(group_admin.router)

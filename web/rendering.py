@@ -7,14 +7,11 @@ page otherwise, in the language the request asks for.
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import pass_context
@@ -24,7 +21,7 @@ from domain import policy
 from domain.errors import Invalid, TooSoon
 from erfa import i18n
 from erfa.ratelimit import TooManyRequests
-from web import csrf
+from web import csrf, formats
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -35,17 +32,7 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.globals["htmx_version"] = version("django-js-lib-htmx")
-
-
-def _format_datetime(value: datetime | None) -> str:
-    """A moment in the reader's language, in Swedish time (the members' own zone)."""
-    if value is None:
-        return ""
-    return format_datetime(value, "d MMM y HH:mm", tzinfo=_STOCKHOLM, locale=i18n.current_locale())
-
-
-_STOCKHOLM = ZoneInfo("Europe/Stockholm")
-templates.env.filters["when"] = _format_datetime
+templates.env.filters.update(formats.FILTERS)
 
 
 _URL_TEMPLATES: dict[tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
@@ -88,10 +75,15 @@ def is_htmx(request: Request) -> bool:
     )
 
 
+LOCALE_COOKIE = "erfa_locale"
+"""The language a visitor chose before signing in (`web/language.py` sets it)."""
+
+
 def request_locale(request: Request) -> str:
-    """The signed-in official's language, else the browser's, else Swedish."""
+    """The signed-in official's language (their settings), else the one chosen on the
+    sign-in page, else the browser's, else Swedish."""
     actor = getattr(request.state, "actor", None)
-    preferred = actor.locale if actor is not None else None
+    preferred = actor.locale if actor is not None else request.cookies.get(LOCALE_COOKIE)
     return i18n.negotiate(request.headers.get("Accept-Language"), preferred)
 
 

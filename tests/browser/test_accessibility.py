@@ -96,15 +96,35 @@ def sign_in(page: Page, email: str) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
-def test_the_sign_in_page_has_no_serious_violation(page: Page) -> None:
-    page.goto("/login")
-    assert serious_violations(page) == []
+def sideways(page: Page, width: int) -> list[str]:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return [f"the page scrolls sideways by {overflow} px at {width} px"] if overflow > 0 else []
 
 
-def test_the_pages_of_daily_work_have_no_serious_violation(
-    page: Page, content: dict[str, str]
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_pages_before_signing_in_have_no_serious_violation(
+    page: Page, locale: str, width: int
 ) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    found = {}
+    for path in ("/login", "/password-reset", "/signup"):
+        page.goto(path)
+        if locale == "en" and page.locator("html").get_attribute("lang") != "en":
+            page.get_by_role("button", name="English").click()  # the switch, remembered
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+        found[path] = serious_violations(page) + sideways(page, width)
+    assert found == {path: [] for path in found}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_pages_of_daily_work_have_no_serious_violation(
+    page: Page, content: dict[str, str], locale: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, content["email"])
+    set_language(page, locale)
     found = {}
     for path in (
         "/",
@@ -117,9 +137,12 @@ def test_the_pages_of_daily_work_have_no_serious_violation(
         "/notifications",
         "/g/a11y/mentions?q=tove",
         "/k/borlange",
+        "/events",
+        "/themes",
     ):
         page.goto(path)
-        found[path] = serious_violations(page)
+        found[path] = serious_violations(page) + sideways(page, width)
+    set_language(page, "sv")
     assert found == {path: [] for path in found}
 
 
@@ -190,9 +213,6 @@ def test_the_moderation_and_administration_pages_have_no_serious_violation(
         page.goto(path)
         if path.startswith("/t/"):
             page.locator("details.moderation > summary").click()
-        found[path] = serious_violations(page)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        if overflow > 0:
-            found[path].append(f"the page scrolls sideways by {overflow} px at {width} px")
+        found[path] = serious_violations(page) + sideways(page, width)
     set_language(page, "sv")
     assert found == {path: [] for path in found}

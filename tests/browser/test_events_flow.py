@@ -178,7 +178,7 @@ def test_the_events_pages_have_no_serious_violation(
     ):
         page.goto(path)
         if path == f"/e/{event}":
-            for summary in page.locator("details > summary").all():
+            for summary in page.locator("main details > summary").all():
                 summary.click()  # the arrangers' forms, opened
         found[path] = serious_violations(page)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

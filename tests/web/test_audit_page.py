@@ -111,7 +111,7 @@ def test_a_coordinator_reads_the_log_in_words(browser_as: Browser, world: World)
     assert "Tråden har spårat ur" in text
     assert "Locked: no → yes" in text
     assert "Group: webb-deras → annan" in text
-    assert "1 Jun 2026 12:00" in text  # 10:00 UTC is noon in Stockholm in summer
+    assert "1 Jun 2026, 12:00" in text  # 10:00 UTC is noon in Stockholm in summer
     assert 'href="/t/41"' in text
     assert text.index("Moved a discussion") < text.index("Locked a discussion")
 

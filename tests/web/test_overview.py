@@ -154,7 +154,7 @@ def test_htmx_gets_the_overview_block_alone(coordinator: TestClient) -> None:
     assert response.status_code == 200
     assert "<html" not in response.text
     assert 'id="period-from"' not in response.text
-    assert "Period: 2025-01-01 to 2025-12-31." in response.text
+    assert "Period: 1 Jan 2025 to 31 Dec 2025." in response.text
 
 
 def test_the_municipality_csv_opens_in_a_spreadsheet(
