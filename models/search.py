@@ -1,8 +1,9 @@
 """The full-text index: one row per thread, post and resource, kept by the domain on write.
 
-`stems` holds the Swedish Snowball stems of title and body; SQLite searches them with an
-FTS5 table, PostgreSQL searches title and body with `to_tsvector('swedish', …)`. Both
-tools are created by the migration for their own backend only.
+`stems` holds the Swedish Snowball stems of title and body, folded where Swedish spelling
+varies (`domain/search.py`, `fold`); SQLite searches them with an FTS5 table, PostgreSQL
+with `to_tsvector('simple', stems)`. Both tools are created by the migrations for their
+own backend only.
 """
 
 from datetime import datetime

@@ -13,6 +13,8 @@ from web.rendering import render
 
 router = APIRouter()
 
+MAX_RESULTS = 50
+
 
 @router.get("/search", name="search:index", response_class=HTMLResponse)
 def search_page(
@@ -23,12 +25,12 @@ def search_page(
     kind: str = Query(default="", max_length=16),
     group: str = Query(default="", max_length=64),
 ) -> HTMLResponse:
-    hits: list[search.Hit] = []
+    results: list[search.ResultView] = []
     invalid = False
     if q.strip():
         try:
-            hits = search.search(
-                session, actor, q=q, kind=kind or None, group=group or None, limit=50
+            results = search.search_by_discussion(
+                session, actor, q=q, kind=kind or None, group=group or None, limit=MAX_RESULTS
             )
         except Invalid:
             invalid = True
@@ -36,7 +38,7 @@ def search_page(
         "q": q,
         "kind": kind,
         "group": group,
-        "hits": hits,
+        "results": results,
         "invalid": invalid,
         "groups": groups.list_groups(session, actor),
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from erfa import db
+from tests.factories import make_group
 
 BEFORE_ONE_ADOPTION = "3f9a0e7c5b21"
 ONE_ADOPTION = "9e4b7a2c6d13"
@@ -68,3 +70,46 @@ def test_repeated_adoptions_of_a_municipality_are_merged_into_its_first(
     ]
     assert str(rows[0][3]) == "2019-02-01"
     assert count == 2
+
+
+BEFORE_FOLDED_STEMS = "f2b8d4c6a9e3"
+FOLDED_STEMS = "a6c1e5f3b7d2"
+
+
+def test_search_entries_written_before_folding_are_found_by_either_spelling(
+    fresh_database_url: str,
+) -> None:
+    """An entry indexed before folding holds "café" as it was written; after the
+    migration its stems are those `domain.search` writes today, so "kafé" finds it."""
+    from domain import search
+
+    engine = db.create_db_engine(fresh_database_url)
+    db.upgrade(engine, BEFORE_FOLDED_STEMS)
+    title, body = "Café för unga", "Vårt Café i Fagersta har öppet på fredagar. Crème brûlée!"
+    with Session(engine) as session:  # the group table is as it is today
+        group_id = make_group(session, slug="kafe").id
+        session.commit()
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO search_entry (kind, ref_id, group_id, title, body, stems, updated_at)"
+                " VALUES ('thread', 1, :group_id, :title, :body, 'cafe for ung', '2026-01-01')"
+            ),
+            {"title": title, "body": body, "group_id": group_id},
+        )
+    db.upgrade(engine, FOLDED_STEMS)
+    with engine.connect() as connection:
+        stems = connection.execute(sa.text("SELECT stems FROM search_entry")).scalar_one()
+        assert stems == " ".join(search.stems_of(f"{title} {body}"))
+        assert search.stems_of("kafé")[0] in stems.split()
+        if connection.dialect.name == "postgresql":
+            found = connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM search_entry WHERE to_tsvector('simple'::regconfig,"
+                    " stems) @@ plainto_tsquery('simple'::regconfig, :q)"
+                ),
+                {"q": search.stems_of("kafé")[0]},
+            ).scalar_one()
+            assert found == 1
+    db.upgrade(engine)
+    engine.dispose()
