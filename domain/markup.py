@@ -13,10 +13,13 @@ from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 from domain.errors import Invalid
 
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
+"""2: @mentions link to the official."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 _ALLOWED_TAGS = {
@@ -49,9 +52,58 @@ _ALLOWED_TAGS = {
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "td": {"align"}, "th": {"align"}}
 
+MENTION = re.compile(r"(?<![\w.@/+-])@([a-zA-Z0-9][a-zA-Z0-9.-]*)(?![\w.@-])")
+"""An @mention in text: `@` and a handle (`domain/handles.py`), not inside an address."""
+MENTION_PATH = "/u/"
+"""Where a mention links: `/u/{handle}` leads to the official (web/municipality_pages.py)."""
+
+
+def _link_mentions(state: StateCore) -> None:
+    """A core rule: each `@handle` in text outside links becomes a link to the official.
+    Code is another kind of token, so a mention in code stays text."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        inside_link = 0
+        for token in block.children:
+            inside_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type != "text" or inside_link or "@" not in token.content:
+                children.append(token)
+                continue
+            children.extend(_mention_tokens(token.content))
+        block.children = children
+
+
+def _mention_tokens(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    end = 0
+    for match in MENTION.finditer(text):
+        handle = match.group(1).rstrip(".-")
+        if len(handle) < 2:
+            continue
+        start, stop = match.start(), match.start() + 1 + len(handle)
+        if start > end:
+            tokens.append(_text_token(text[end:start]))
+        opening = Token("link_open", "a", 1)
+        opening.attrs = {"href": MENTION_PATH + handle.lower()}
+        tokens += [opening, _text_token(text[start:stop]), Token("link_close", "a", -1)]
+        end = stop
+    if end < len(text):
+        tokens.append(_text_token(text[end:]))
+    return tokens
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
     ["table", "strikethrough"]
 )
+_markdown.core.ruler.push("mentions", _link_mentions)
 
 
 def render_markdown(source: str) -> str:

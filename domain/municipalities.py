@@ -27,6 +27,7 @@ from domain.errors import Conflict, Invalid
 from domain.membership_years import by_slug, require_coordinator, years_of
 from domain.municipality_pages import MunicipalityPage as MunicipalityPage
 from domain.municipality_pages import municipality_page as municipality_page
+from domain.municipality_pages import official_anchor as official_anchor
 from domain.themes import local_today
 from models import (
     FeeStatus,

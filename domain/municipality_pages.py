@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from domain import policy
 from domain.actor import Actor
+from domain.errors import NotFound
 from domain.membership_years import by_slug, years_of
 from models import (
     Adoption,
@@ -149,6 +150,21 @@ def municipality_page(
         years=years_of(session, municipality.id) if can_see_membership else [],
         can_administer=policy.can_administer(actor),
     )
+
+
+def official_anchor(session: Session, actor: Actor, handle: str) -> tuple[str, str]:
+    """Where an @mention leads: the municipality page's slug and the official's anchor on
+    it. Only active officials are listed there; any other handle is NotFound."""
+    policy.require_signed_in(actor)
+    found = session.execute(
+        sa.select(col(Municipality.slug), col(User.handle))
+        .join(Municipality, col(Municipality.id) == User.municipality_id)
+        .where(col(User.handle) == handle.lower()[:64], col(User.status) == UserStatus.ACTIVE)
+    ).first()
+    if found is None:
+        raise NotFound("official")
+    slug, own_handle = found
+    return slug, f"official-{own_handle}"
 
 
 def _officials(session: Session, actor: Actor, municipality_id: int) -> list[OfficialCard]:

@@ -33,7 +33,7 @@ from domain import (
 )
 from domain.actor import SYSTEM, Actor, load_actor
 from domain.errors import Invalid
-from domain.markup import render_markdown
+from domain.markup import RENDERER_VERSION, render_markdown
 from domain.passwords import hash_password
 from models import (
     CASE_SECTIONS,
@@ -42,6 +42,7 @@ from models import (
     Group,
     GroupGoal,
     Locale,
+    MailPace,
     MemberRole,
     Membership,
     Municipality,
@@ -189,6 +190,7 @@ def _seed_thread(
             reply_to_id=posts[reply_to].id if reply_to is not None else None,
             body=entry["body"],
             body_html=render_markdown(entry["body"]),
+            renderer_version=RENDERER_VERSION,
             created_at=created,
         )
         session.add(post)
@@ -309,6 +311,7 @@ def _seed_resource(
         link=item["link"],
         theme_id=_theme_id(session, item.get("theme")),
         adoption_count=len(item["adoptions"]),
+        renderer_version=RENDERER_VERSION,
         created_at=thread.created_at,
     )
     for field, value in {**sections, **studied}.items():
@@ -426,6 +429,7 @@ def seed_synthetic(
                 "is_coordinator": False,
                 "status": UserStatus.ACTIVE,
                 "locale": Locale.SV,
+                "mail_pace": MailPace.OFF,  # made-up officials have no mailbox
                 "created_at": now,
             }
             for n in range(officials)
@@ -466,7 +470,7 @@ def seed_synthetic(
                 "position": n // threads + 1,
                 "body": body,
                 "body_html": html,
-                "renderer_version": 1,
+                "renderer_version": RENDERER_VERSION,
                 "version": 1,
                 "change_seq": first.seq + n,
                 "change_txid": first.txid,

@@ -206,6 +206,25 @@ def reply(
     return _add_post(session, actor, thread, group, body=prepared, reply_to_id=reply_to_id)
 
 
+def preview_reply(session: Session, actor: Actor, *, thread_id: int, body: str) -> Body:
+    """A reply as its post would show it, for whoever may write it and nobody else: the
+    checks of `reply` asked without writing (a closed group's outsider gets NotFound, a
+    reader who may not post Forbidden, a locked discussion Conflict), then the body
+    prepared as a post's is (Invalid for what posting would refuse)."""
+    thread, group = _readable_thread(session, actor, thread_id)
+    policy.require_poster(actor, group)
+    if thread.locked:
+        raise Conflict("The discussion is locked: it takes no more replies.")
+    return prepare_body(body)
+
+
+def preview_thread(session: Session, actor: Actor, *, slug: str, body: str) -> Body:
+    """A new discussion's first post as it would show, with the checks of `open_thread`."""
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    policy.require_poster(actor, group)
+    return prepare_body(body)
+
+
 def _check_slow_mode(session: Session, actor: Actor, thread: Thread) -> None:
     """Slow mode: one post per member every `thread.slow_mode_s` seconds."""
     last = session.exec(

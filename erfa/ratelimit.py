@@ -77,6 +77,10 @@ LINK_FAILURES_PER_IP = Limit("link:ip", 30, 15 * 60)
 SUGGESTIONS_PER_OFFICIAL = Limit("suggest:official", 120, 60, exact=True)
 """Mention suggestions: enough for typing, too few to walk the directory."""
 
+PREVIEWS_PER_OFFICIAL = Limit("preview:official", 60, 60, exact=True)
+"""Previews of a text being written (each renders up to a post's size): one a second on
+average is more than any writer asks for."""
+
 T = TypeVar("T")
 Check = tuple[Limit, str]
 """A limit and the subject it counts (an address, an email, an official's id)."""
@@ -195,6 +199,10 @@ def send_invitation(limiter: RateLimiter, sender_id: int | None) -> None:
 
 def suggest(limiter: RateLimiter, official_id: int | None) -> None:
     limiter.consume((SUGGESTIONS_PER_OFFICIAL, str(official_id)))
+
+
+def preview(limiter: RateLimiter, official_id: int | None) -> None:
+    limiter.consume((PREVIEWS_PER_OFFICIAL, str(official_id)))
 
 
 class PostingPace:

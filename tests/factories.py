@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from domain.handles import free_handle, handle_from_name
-from domain.markup import render_markdown
+from domain.markup import RENDERER_VERSION, render_markdown
 from domain.passwords import hash_password
 from models import (
     FocusArea,
@@ -116,7 +116,7 @@ def make_post(session: Session, *, thread: Thread, author: User, **overrides: An
         position=thread.post_count,
         body=body,
         body_html=render_markdown(body),
-        **overrides,
+        **{"renderer_version": RENDERER_VERSION, **overrides},
     )
     session.add(post)
     session.flush()

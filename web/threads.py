@@ -1,29 +1,28 @@
-"""Discussions in the browser: start one, read it, reply in place, edit, delete, history."""
+"""Discussions in the browser: start one, read it, reply in place, edit, delete, history;
+and what the composer asks for beside posting: a quote of a post, a preview of the text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlmodel import Session
 
 from domain import goals, notifications, reading, themes, threads
+from domain import thread_page as read_model
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, StaleVersion, TooSoon
-from erfa.deps import IdPath, PostingPaceDep, SessionDep, SideWritesDep
-from erfa.ratelimit import TooManyRequests
+from domain.thread_page import page_start
+from erfa import ratelimit
+from erfa.deps import IdPath, PostingPaceDep, RateLimiterDep, SessionDep, SideWritesDep
+from erfa.ratelimit import RateLimiter, TooManyRequests
 from web.deps import SignedIn
 from web.feeds import thread_feed_url
 from web.rendering import is_htmx, refusal, render, see_other
 
 router = APIRouter()
-PAGE_SIZE = 50
-
-
-def page_start(position: int) -> int:
-    """The `after` of the page that shows the post at `position`: anchors stay stable."""
-    return (max(position, 1) - 1) // PAGE_SIZE * PAGE_SIZE
 
 
 def thread_url(thread_id: int, position: int = 1, anchor: str = "") -> str:
@@ -33,23 +32,10 @@ def thread_url(thread_id: int, position: int = 1, anchor: str = "") -> str:
     )
 
 
-def thread_page(
-    session: Session, actor: Actor, thread_id: int, after: int = 0, read_up_to: int | None = None
-) -> dict[str, Any]:
-    view = threads.get_thread(session, actor, thread_id)
-    posts = threads.list_posts(
-        session, actor, thread_id=thread_id, after_position=after, limit=PAGE_SIZE + 1
-    )
-    unread = read_up_to is not None and read_up_to < view.thread.post_count
-    return {
-        "view": view,
-        "first_unread": read_up_to + 1 if unread and read_up_to is not None else None,
-        "posts": posts[:PAGE_SIZE],
-        "next_after": posts[PAGE_SIZE - 1].post.position if len(posts) > PAGE_SIZE else None,
-        "goals": goals.list_goals(session) if view.goals else [],
-        "following": notifications.is_following(session, actor, thread_id=thread_id),
-        "errors": [],
-    }
+def thread_page(session: Session, actor: Actor, thread_id: int, after: int = 0) -> dict[str, Any]:
+    """The discussion page's context (`domain/thread_page.py`), for the handlers that show
+    it again after a form."""
+    return read_model.thread_page(session, actor, thread_id, after=after).context()
 
 
 @router.post("/g/{slug}/threads", name="threads:start")
@@ -78,18 +64,30 @@ def start(
     except (Invalid, TooManyRequests) as exc:
         session.rollback()
         shown, status, headers = refusal(exc)
-        context = {
-            **shown,
-            "title": title,
-            "body": body,
-            "slug": slug,
-            "goals": goals.list_goals(session),
-            "chosen_goals": goal_ids,
-            "theme_choices": themes.list_themes(session, actor),
-            "chosen_theme": theme,
-        }
+        context = {**shown, **new_form(session, actor, slug, title, body, goal_ids, theme)}
         return render(request, "threads/new.html", context, status_code=status, headers=headers)
     return see_other(request, f"/t/{thread.id}")
+
+
+def new_form(
+    session: Session,
+    actor: Actor,
+    slug: str,
+    title: str,
+    body: str,
+    goal_ids: list[int],
+    theme: str,
+) -> dict[str, Any]:
+    """The new-discussion form again, as it was filled in."""
+    return {
+        "title": title,
+        "body": body,
+        "slug": slug,
+        "goals": goals.list_goals(session),
+        "chosen_goals": goal_ids,
+        "theme_choices": themes.list_themes(session, actor),
+        "chosen_theme": theme,
+    }
 
 
 @router.get("/t/{thread_id}", name="threads:detail", response_class=HTMLResponse)
@@ -102,11 +100,11 @@ def detail(
     after: int = 0,
     reply_to: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
-    marker = reading.read_up_to(session, actor, thread_id)
-    page = thread_page(session, actor, thread_id, max(after, 0), marker)
-    if (user_id := actor.user_id) is not None and page["posts"]:
-        first, last = page["posts"][0].post.position, page["posts"][-1].post.position
-        if reading.moves_marker(marker, first, last):
+    shown = read_model.thread_page(session, actor, thread_id, after=max(after, 0), with_marker=True)
+    page = shown.context()
+    if (user_id := actor.user_id) is not None and shown.posts:
+        first, last = shown.posts[0].post.position, shown.posts[-1].post.position
+        if reading.moves_marker(shown.read_up_to, first, last):
 
             def seen(writer: Session) -> None:
                 reading.saw(writer, user_id=user_id, thread_id=thread_id, first=first, last=last)
@@ -170,10 +168,7 @@ def reply(
             status_code=status,
             headers=headers,
         )
-    assert actor.user_id is not None
-    reading.saw(
-        session, user_id=actor.user_id, thread_id=thread_id, first=post.position, last=post.position
-    )
+    # The author's read marker moved with the post (threads.reply, for both doors).
     if is_htmx(request):
         return render(
             request,
@@ -182,6 +177,79 @@ def reply(
             block="thread_body",
         )
     return see_other(request, thread_url(thread_id, post.position, f"post-{post.id}"))
+
+
+def previewed(
+    limiter: RateLimiter, actor: Actor, prepare: Callable[[], threads.Body]
+) -> tuple[dict[str, Any], int]:
+    """The text as its post would show it, or why posting it would be refused: the context
+    for the preview region, and its status. `prepare` asks the domain (`preview_reply`,
+    `preview_thread`), which refuses who may not post before it renders anything."""
+    ratelimit.preview(limiter, actor.user_id)
+    try:
+        return {"preview_html": prepare().html, "preview_errors": []}, 200
+    except Invalid as exc:
+        return {"preview_html": None, "preview_errors": exc.errors}, 422
+
+
+@router.post("/t/{thread_id}/preview", name="threads:preview", response_class=HTMLResponse)
+def preview_reply(
+    request: Request,
+    thread_id: IdPath,
+    session: SessionDep,
+    actor: SignedIn,
+    limiter: RateLimiterDep,
+    body: Annotated[str, Form(max_length=250_000)] = "",
+    reply_to_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+) -> HTMLResponse:
+    """A reply as it would be shown, in the composer's preview region (htmx), or the
+    discussion's page with the preview under the unsent reply (without JavaScript)."""
+    shown, status = previewed(
+        limiter,
+        actor,
+        lambda: threads.preview_reply(session, actor, thread_id=thread_id, body=body),
+    )
+    if is_htmx(request):
+        return render(
+            request, "threads/detail.html", shown, block="reply_preview", status_code=status
+        )
+    page = thread_page(session, actor, thread_id)
+    page.update(shown, draft=body, reply_to_id=reply_to_id)
+    page["feed_url"] = thread_feed_url(request, session, actor, thread_id)
+    return render(request, "threads/detail.html", page, status_code=status)
+
+
+@router.post("/g/{slug}/threads/preview", name="threads:preview_new", response_class=HTMLResponse)
+def preview_new(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    actor: SignedIn,
+    limiter: RateLimiterDep,
+    title: Annotated[str, Form(max_length=1000)] = "",
+    body: Annotated[str, Form(max_length=250_000)] = "",
+    goal_ids: Annotated[list[int], Form(alias="goals", max_length=17)] = [],  # noqa: B006
+    theme: Annotated[str, Form(max_length=100)] = "",
+) -> HTMLResponse:
+    """A new discussion's first post as it would be shown: `preview_reply` for the form
+    that starts one."""
+    shown, status = previewed(
+        limiter, actor, lambda: threads.preview_thread(session, actor, slug=slug, body=body)
+    )
+    if is_htmx(request):
+        return render(
+            request, "threads/_new_form.html", shown, block="thread_preview", status_code=status
+        )
+    context = {**shown, **new_form(session, actor, slug, title, body, goal_ids, theme)}
+    return render(request, "threads/new.html", context, status_code=status)
+
+
+@router.get("/t/{thread_id}/quote/{post_id}", name="threads:quote")
+def quote(thread_id: IdPath, post_id: IdPath, session: SessionDep, actor: SignedIn) -> Response:
+    """The Markdown quote that `?reply_to=` puts in the reply form, alone, for the composer
+    to insert in place; empty when the post cannot be quoted (as the form's draft is)."""
+    quoted = threads.quote(session, actor, post_id=post_id, thread_id=thread_id)
+    return PlainTextResponse(quoted, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/p/{post_id}", name="posts:permalink")

@@ -208,3 +208,15 @@ def test_a_stale_events_description_and_minutes_are_rendered_again(
     assert event.description_html == render_markdown("Vi **ses**")
     assert event.minutes_html == render_markdown("Vi *beslutade*")
     assert (event.renderer_version, event.version) == (RENDERER_VERSION, 3)
+
+
+def test_the_demo_and_the_synthetic_corpus_are_written_by_the_current_renderer(
+    session: Session,
+) -> None:
+    """Seeded rows carry the renderer's version: a start after seeding renders nothing
+    again (a million synthetic posts would take minutes)."""
+    from domain.seed import seed_demo, seed_synthetic
+
+    seed_demo(session)
+    seed_synthetic(session, posts=30, threads=3)
+    assert rendering.rerender_stale(session) == 0

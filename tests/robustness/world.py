@@ -101,6 +101,7 @@ PATH_PARAMS = {
     "event_id",
     "document_id",
     "key",
+    "handle",
 }
 """Path parameters the world has a real value for; a new one needs a line in `built_world`."""
 
@@ -420,6 +421,7 @@ def built_world(
         "webhook_id": str(webhook.id),
         **_event(app, session, api_coordinator, coordinator),
         "key": key_for(member, feed_secret(app.state.settings)),
+        "handle": member.handle,
     }
     assert set(values) == PATH_PARAMS
     with ExitStack() as stack:

@@ -178,3 +178,20 @@ def test_the_api_shows_ones_own_handle(api_as: Browser, karin: User) -> None:
     me = api_as(karin).get("/api/v1/me")
     assert me.status_code == 200
     assert me.json()["handle"] == "karin.lund"
+
+
+def test_a_mention_in_a_post_links_to_the_official_on_their_municipalitys_page(
+    browser_as: Browser, session: Session, karin: User
+) -> None:
+    from domain.markup import render_markdown
+
+    html = render_markdown(
+        f"Hej @{karin.handle}! Skriv till a@{karin.handle}.se, `@{karin.handle}`"
+    )
+    assert html.count(f'href="/u/{karin.handle}"') == 1  # not in the address, not in code
+    client = browser_as(karin)
+    found = client.get(f"/u/{karin.handle.upper()}", follow_redirects=False)
+    assert found.status_code == 303
+    assert found.headers["location"] == f"/k/avesta#official-{karin.handle}"
+    assert f'id="official-{karin.handle}"' in client.get("/k/avesta").text
+    assert client.get("/u/ingen.alls", follow_redirects=False).status_code == 404
