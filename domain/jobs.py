@@ -34,14 +34,22 @@ def enqueue(
     return job
 
 
-def claim(session: Session, *, limit: int, now: datetime | None = None) -> list[Job]:
-    """Take up to `limit` due jobs for this worker; commit to make the claim stick."""
+def claim(
+    session: Session,
+    *,
+    limit: int,
+    now: datetime | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> list[Job]:
+    """Take up to `limit` due jobs (of `kinds`, if given) for this worker; commit to make
+    the claim stick."""
     now = now or utcnow()
     query = (
         select(Job)
         .where(
             col(Job.run_at) <= now,
             sa.or_(col(Job.locked_until).is_(None), col(Job.locked_until) <= now),
+            col(Job.kind).in_(kinds) if kinds is not None else sa.true(),
         )
         .order_by(col(Job.run_at), col(Job.id))
         .limit(limit)

@@ -11,21 +11,23 @@ never show an email address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from domain import directory, handles, policy, upsert
+from domain import directory, handles, markup, policy, upsert
 from domain.actor import Actor
 from domain.errors import NotFound
 from models import (
     Event,
     Group,
+    Job,
+    MailPace,
     MemberRole,
     Membership,
     Municipality,
@@ -35,10 +37,11 @@ from models import (
     Subscription,
     Thread,
     User,
+    UserStatus,
     utcnow,
 )
 
-MENTION = re.compile(r"(?<![\w.@/+-])@([a-zA-Z0-9][a-zA-Z0-9.-]*)(?![\w.@-])")
+MENTION = markup.MENTION
 """`@handle`, not inside a word or address (`karin@nora.se` mentions nobody) nor followed by
 more of one (`@karin.lund@nora.se`, the old form, mentions nobody either). The character
 class takes in a sentence's closing `.` or `-`, which `mentioned_handles` drops; the
@@ -53,6 +56,19 @@ MIN_QUERY = 2
 POST_NEWS = (NotificationKind.REPLY, NotificationKind.MENTION, NotificationKind.NEW_THREAD)
 """Kinds that point readers at a post: shown only while the post is live. The others
 (moderation and membership news) are shown to whom they concern whatever the post's state."""
+MAILED = (
+    NotificationKind.MENTION,
+    NotificationKind.REPLY,
+    NotificationKind.NEW_THREAD,
+    NotificationKind.JOIN_REQUEST,
+    NotificationKind.JOIN_ANSWER,
+)
+"""The kinds that are also mailed (`domain/notification_mail.py`)."""
+MAIL_JOB = "notifications.mail"
+"""The durable job that mails one official what they have not been told yet."""
+MAIL_DELAY = timedelta(minutes=1)
+"""How long "at once" waits: replies that come in a burst go out in one mail, and what
+the official reads in the app meanwhile is not mailed."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,7 @@ def _tell(
             if user_id is not None
         ],
     )
+    mail_at_once(session, [u for u in readers if u is not None], set(kinds.values()))
 
 
 def tell(
@@ -201,6 +218,34 @@ def tell(
             for user_id in recipients
         ],
     )
+    mail_at_once(session, recipients, {kind})
+
+
+def mail_at_once(session: Session, user_ids: list[int], kinds: set[NotificationKind]) -> None:
+    """Notifications of `kinds` were just written for `user_ids`: a durable job that
+    mails each of them who wants mail at once (`MailPace.INSTANT`) — one statement to
+    find them, one to enqueue the jobs. The digests gather the others."""
+    if not user_ids or not kinds.intersection(MAILED):
+        return
+    instant = session.execute(
+        sa.select(col(User.id)).where(
+            col(User.id).in_(user_ids),
+            col(User.mail_pace) == MailPace.INSTANT,
+            col(User.status) == UserStatus.ACTIVE,
+        )
+    ).scalars()
+    now = utcnow()
+    rows = [
+        {
+            "kind": MAIL_JOB,
+            "payload": {"user": user_id},
+            "run_at": now + MAIL_DELAY,
+            "created_at": now,
+        }
+        for user_id in instant
+    ]
+    if rows:
+        session.execute(sa.insert(Job), rows)
 
 
 def group_leads(session: Session, group_id: int | None) -> list[int]:
@@ -340,9 +385,15 @@ def unread_count(session: Session, actor: Actor) -> int:
 
 
 def list_notifications(
-    session: Session, actor: Actor, *, before_id: int | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    *,
+    before_id: int | None = None,
+    limit: int = 50,
+    where: Iterable[sa.ColumnElement[bool]] = (),
 ) -> list[NotificationView]:
-    """The actor's notifications, newest first, about what they may still read."""
+    """The actor's notifications, newest first, about what they may still read (and
+    that meet `where`: the mails ask for those not read or mailed yet)."""
     author = aliased(User)
     query = (
         _shown(
@@ -363,6 +414,7 @@ def list_notifications(
     )
     if before_id is not None:
         query = query.where(col(Notification.id) < before_id)
+    query = query.where(*where)
     return [
         NotificationView(
             notification,

@@ -11,7 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from domain import audit, auth, directory, event_registrations, groups, handles, outbox, policy
+from domain import (
+    audit,
+    auth,
+    directory,
+    event_registrations,
+    groups,
+    handles,
+    memberships,
+    outbox,
+    policy,
+)
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
 from domain.passwords import NewPassword, check_new_password, hash_password, prepare_new_password
@@ -146,10 +156,11 @@ def invite_official(
     if existing is not None and existing.status is UserStatus.ACTIVE:
         assert target is not None
         assert existing.id is not None
-        groups.set_member(
-            session, actor, slug=target.slug, user_id=existing.id, role=MemberRole.MEMBER
-        )
-        return existing
+        if memberships.membership_of(session, target.id or 0, existing.id) is None:
+            groups.set_member(
+                session, actor, slug=target.slug, user_id=existing.id, role=MemberRole.MEMBER
+            )
+        return existing  # a member already, a lead perhaps: left as they are
     user = existing or _new_user(
         session,
         email=email,

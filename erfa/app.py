@@ -20,7 +20,7 @@ from erfa.errors import install_error_handlers
 from erfa.ratelimit import create_rate_limiter
 from erfa.security import SecurityHeadersMiddleware
 from erfa.settings import Settings
-from web import assets, feeds
+from web import assets, feeds, unsubscribe
 from web.rendering import TEMPLATE_DIR
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     install_openapi(app)
     app.include_router(web.router, include_in_schema=False)  # pages are not the API
     app.include_router(feeds.router, include_in_schema=False)  # key, no session or CSRF
+    app.include_router(unsubscribe.router, include_in_schema=False)  # token, no CSRF
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     return app
 

@@ -38,11 +38,13 @@ user_app = typer.Typer(help="Officials.", no_args_is_help=True)
 group_app = typer.Typer(help="Experience groups.", no_args_is_help=True)
 seed_app = typer.Typer(help="Data for demos and benchmarks.", no_args_is_help=True)
 sync_app = typer.Typer(help="The reference client of the changes feed.", no_args_is_help=True)
+digest_app = typer.Typer(help="Notification mail gathered in digests.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(seed_app, name="seed")
 app.add_typer(sync_app, name="sync")
+app.add_typer(digest_app, name="digest")
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
 LIMIT_CONCURRENCY = 256
@@ -145,6 +147,7 @@ def worker_command() -> None:
     """Run durable jobs (webhook deliveries, …) without serving: for deployments with
     several processes or hosts. `erfa serve` runs a job runner of its own as well."""
     settings = load_settings()
+    warn_without_base_url(settings)
     with connected(settings) as engine:
         migrate(engine)
         stop = threading.Event()
@@ -388,6 +391,33 @@ def sync_pull(
         f"{result.applied} changes in {result.pages} pages; {result.removed} removed; "
         f"{result.mirrored} posts in {out}"
     )
+
+
+@digest_app.command("send")
+def digest_send(
+    now: Annotated[
+        bool, typer.Option("--now", help="Run the daily round now, not only when it is due.")
+    ] = False,
+) -> None:
+    """Send the daily (and on Mondays the weekly) notification digests that are due: the
+    round `erfa serve` runs at 07:00 Swedish time, for deployments that run it from cron."""
+    settings = load_settings()
+    warn_without_base_url(settings)
+    with connected(settings) as engine:
+        migrate(engine)
+        gathered, mailed = worker.Runner(settings, engine).send_digests(force=now)
+    if not gathered:
+        typer.echo("No digest is due now (the round is at 07:00; --now runs it at once).")
+        return
+    typer.echo(f"{gathered} officials had news for a digest; {mailed} digests sent.")
+
+
+def warn_without_base_url(settings: Settings) -> None:
+    """Mail written outside `erfa serve` needs ERFA_BASE_URL for its links."""
+    if "base_url" not in settings.model_fields_set:
+        typer.echo(
+            f"ERFA_BASE_URL is not set: links in mail point to {settings.base_url}.", err=True
+        )
 
 
 def main() -> None:

@@ -60,19 +60,41 @@ _templates = jinja2.Environment(
 )
 
 
+_html_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "web/templates/mail"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+LINKED = ("path", "calendar_path", "settings_path", "unsubscribe_path")
+"""Context keys holding a path in erfa: each becomes a link (`path` → `link`, …)."""
+
+
 def render(mail: Mail, base_url: str) -> EmailMessage:
-    """The message of a queued mail: the template's first line is its subject."""
+    """The message of a queued mail: the template's first line is its subject. A mail
+    with an HTML template (`.html` beside the `.txt`) carries both; one with an
+    `unsubscribe_path` carries the one-click unsubscribe headers of RFC 8058."""
     locale = mail.locale if mail.locale in ("sv", "en") else "sv"
-    context = dict(mail.context)
-    for key in ("path", "calendar_path"):  # a path in erfa becomes a link
+    base = base_url.rstrip("/")
+    context = dict(mail.context, base=base)
+    for key in LINKED:  # a path in erfa becomes a link
         if key in context:
-            context[key.replace("path", "link")] = base_url.rstrip("/") + context.pop(key)
+            context[key.replace("path", "link")] = base + context.pop(key)
     text = _templates.get_template(f"{mail.template}.{locale}.txt").render(context)
     subject, _, body = text.partition("\n")
     message = EmailMessage()
     message["To"] = mail.to
     message["Subject"] = subject.strip()
     message.set_content(body.lstrip("\n"))
+    try:
+        html = _html_templates.get_template(f"{mail.template}.{locale}.html")
+    except jinja2.TemplateNotFound:
+        html = None
+    if html is not None:
+        message.add_alternative(html.render(context, subject=subject.strip()), subtype="html")
+    if "unsubscribe_link" in context:
+        message["List-Unsubscribe"] = f"<{context['unsubscribe_link']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
 
 

@@ -83,6 +83,12 @@ def derive_key(secret_key: str, purpose: str) -> str:
     return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
 
 
+def unsubscribe_key(settings: Settings) -> bytes:
+    """The key of the unsubscribe links of notification mail (domain/notification_mail.py):
+    the job runner signs with it, `/unsubscribe/{token}` checks with it."""
+    return derive_key(settings.secret_key, "unsubscribe").encode()
+
+
 def load_or_create_secret_key(data_dir: Path) -> str:
     """The installation's key: read from the data folder, or made and stored there once.
 

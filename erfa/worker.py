@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from domain import changes, event_reminders, jobs, outbox, webhooks
+from domain import changes, event_reminders, jobs, notification_mail, outbox, webhooks
 from domain.errors import Invalid
 from erfa import db, mail, outbound
-from erfa.settings import Settings, derive_key
+from erfa.settings import Settings, derive_key, unsubscribe_key
 from models import Job, utcnow
 
 log = logging.getLogger("erfa.worker")
@@ -32,6 +32,10 @@ CLAIM = 20
 """Jobs one runner claims at a time."""
 IDLE_S = 1.0
 """How long a runner waits when a round found nothing to do."""
+DIGEST_CHECK_S = 600.0
+"""How often a runner makes sure the daily round of digests is scheduled."""
+MAX_MAIL_TRIES = 8
+"""Tries of a notification mail the SMTP server refused, an hour apart at most."""
 
 
 class Runner:
@@ -49,12 +53,22 @@ class Runner:
             event_reminders.ANNOUNCE: lambda job: self._mail(
                 event_reminders.announce(self.factory, job)
             ),
+            notification_mail.SEND: self._mail_notifications,
+            notification_mail.DIGEST: self._gather_digests,
         }
+        self.unsubscribe_key = unsubscribe_key(settings)
+        self.mailed = 0
+        """Notification mails this runner sent (`erfa digest send` reports it)."""
+        self._digest_checked = 0.0
 
     # --- one round --------------------------------------------------------------------
 
     def run_once(self) -> int:
         """One round: follow the feed, then run what is due. Returns the work done."""
+        if time.monotonic() - self._digest_checked > DIGEST_CHECK_S:
+            with db.session_scope(self.factory) as session:  # the daily round is scheduled
+                notification_mail.schedule_digest(session)
+            self._digest_checked = time.monotonic()
         return self.dispatch() + self.run_jobs()
 
     def dispatch(self) -> int:
@@ -87,15 +101,15 @@ class Runner:
             self._mark, self._webhooks = mark, ids
         return read
 
-    def run_jobs(self) -> int:
-        """Run the jobs that are due, claimed one at a time so that each lease covers one
-        job's run (a delivery is cut off at 10 s; the lease is 20 s)."""
+    def run_jobs(self, kinds: tuple[str, ...] | None = None, limit: int = CLAIM) -> int:
+        """Run the jobs that are due (of `kinds`, if given), claimed one at a time so that
+        each lease covers one job's run (a delivery is cut off at 10 s; the lease is 20 s)."""
         done = 0
-        while done < CLAIM:
+        while done < limit:
             with db.session_scope(self.factory) as session:
                 claimed = [
                     (job.id, job.kind, dict(job.payload), job.attempts)
-                    for job in jobs.claim(session, limit=1)
+                    for job in jobs.claim(session, limit=1, kinds=kinds)
                 ]
             if not claimed:
                 break
@@ -125,6 +139,35 @@ class Runner:
             log.error("mail of the job runner not sent: %s", error)
 
     # --- handlers ---------------------------------------------------------------------
+
+    def _gather_digests(self, job: Job) -> None:
+        notification_mail.run_digest(self.factory, job)
+
+    def _mail_notifications(self, job: Job) -> None:
+        mailing = notification_mail.mail_official(self.factory, job, self.unsubscribe_key)
+        if not mailing.mails:
+            return
+        errors = mail.send_queued(self.settings, mailing.mails)
+        if not errors:
+            self.mailed += 1
+            return
+        tries = int(str(job.payload.get("attempts", 0)))
+        if tries < MAX_MAIL_TRIES:  # the notifications wait for the next try
+            notification_mail.unmark(self.factory, mailing, attempts=tries)
+        log.error("notification mail not sent (try %d): %s", tries + 1, "; ".join(errors))
+
+    def send_digests(self, *, force: bool = False) -> tuple[int, int]:
+        """`erfa digest send`: run the daily round if it is due (or at once with `force`),
+        then send the digests it gathered. Returns (officials with a digest, mails sent)."""
+        with db.session_scope(self.factory) as session:
+            notification_mail.schedule_digest(session)
+            if force:
+                notification_mail.make_digest_due(session)
+        before = self.mailed
+        gathered = self.run_jobs(kinds=(notification_mail.DIGEST,))
+        while self.run_jobs(kinds=(notification_mail.SEND,)):
+            pass
+        return gathered, self.mailed - before
 
     def _deliver(self, job: Job) -> None:
         assert job.id is not None

@@ -7,7 +7,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from models.base import UTCDateTime, created_at_field, enum_field, timestamp_field
 from models.directory import Municipality
-from models.enums import Locale, UserStatus
+from models.enums import Locale, MailPace, UserStatus
 
 
 class User(SQLModel, table=True):
@@ -40,6 +40,9 @@ class User(SQLModel, table=True):
     """The municipality's named representative in the association."""
     status: UserStatus = enum_field(UserStatus, "user_status", default=UserStatus.ACTIVE)
     locale: Locale = enum_field(Locale, "locale", default=Locale.SV)
+    mail_pace: MailPace = enum_field(MailPace, "mail_pace", default=MailPace.INSTANT)
+    """How notifications reach the official by mail (mentions and replies, join requests
+    and their answers, new discussions in what they follow): `domain/notification_mail.py`."""
     created_at: datetime = created_at_field()
     updated_at: datetime | None = timestamp_field()
     last_login_at: datetime | None = timestamp_field()

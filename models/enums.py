@@ -40,6 +40,16 @@ class Locale(enum.StrEnum):
     EN = "en"
 
 
+class MailPace(enum.StrEnum):
+    """How an official wants their notifications by mail: each at once, gathered once a
+    day or once a week (a digest), or not at all (the app still shows them)."""
+
+    INSTANT = "instant"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
 class ResourceKind(enum.StrEnum):
     MODEL = "model"
     TOOL = "tool"

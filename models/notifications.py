@@ -53,6 +53,8 @@ class Notification(SQLModel, table=True):
     (flag_outcome)."""
     created_at: datetime = created_at_field()
     read_at: datetime | None = timestamp_field()
+    mailed_at: datetime | None = timestamp_field()
+    """When a mail told of it, at once or in a digest: none is mailed twice."""
 
     __table_args__ = (
         # The header's unread count and the notifications page.

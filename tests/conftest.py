@@ -28,6 +28,7 @@ from erfa import db
 from erfa.app import create_app
 from erfa.settings import Settings
 from models import User
+from tests.smtp import Inbox, smtp_inbox
 from web import csrf
 from web.deps import SESSION_COOKIE
 
@@ -208,3 +209,10 @@ def throwaway_database(server_url: str | None, sqlite_file: Path) -> Iterator[st
 def fresh_database_url(server_url: str | None, tmp_path: Path) -> Iterator[str]:
     with throwaway_database(server_url, tmp_path / "fresh.db") as url:
         yield url
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, Inbox]]:
+    """A real SMTP server on loopback: its URL and what it received."""
+    with smtp_inbox() as server:
+        yield server

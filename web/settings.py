@@ -1,5 +1,5 @@
-"""The official's own settings: profile, language, password, sessions, API tokens and
-feed key."""
+"""The official's own settings: profile, language, notification mail, password, sessions,
+API tokens and feed key."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import auth, feed_keys, users
+from domain import auth, feed_keys, notification_mail, users
 from domain.actor import Actor
 from domain.errors import Invalid
 from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, client_ip
-from models import Locale, Scope
+from models import Locale, MailPace, Scope
 from web.account import sign_in
 from web.deps import SignedIn, clear_session_cookie, session_secret
 from web.rendering import render, see_other
@@ -65,6 +65,17 @@ def update_profile(
         page = settings_page(request, session, actor, errors=exc.errors, handle_draft=handle)
         return render(request, "settings/index.html", page, status_code=422)
     return see_other(request, "/settings?saved=profile")
+
+
+@router.post("/mail", name="settings:mail")
+def update_mail(
+    request: Request,
+    session: SessionDep,
+    actor: SignedIn,
+    pace: Annotated[MailPace, Form()],
+) -> Response:
+    notification_mail.set_pace(session, actor, pace)
+    return see_other(request, "/settings?saved=mail#mail-heading")
 
 
 @router.post("/password", name="settings:password")

@@ -1,10 +1,11 @@
 """Real-browser fixtures: Playwright's sync API drives Debian's Chromium against `erfa serve`.
 
 No browser is ever downloaded: the tests use `/usr/bin/chromium` (`.ci/run` installs it).
-Without it they skip locally and fail under CI (`CI=true`). One `erfa serve` subprocess and
-one browser serve the whole session; each test gets a fresh browser context (locale sv-SE)
-whose page is watched: console errors and any request off the live server are recorded, and
-a test whose page reached beyond the live server fails at teardown.
+Without it they skip locally and fail under CI (`CI=true`). One `erfa serve` subprocess,
+its SMTP server (aiosmtpd on loopback: its mail and the CLI's go through SMTP, as in
+production) and one browser serve the whole session; each test gets a fresh browser
+context (locale sv-SE) whose page is watched: console errors and any request off the live
+server are recorded, and a test whose page reached beyond the live server fails at teardown.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Reque
 
 from tests.conftest import throwaway_database
 from tests.ports import free_port
+from tests.smtp import Inbox, smtp_inbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,6 +62,9 @@ class LiveServer:
     base_url: str
     database_url: str
     home: Path
+    smtp_url: str
+    inbox: Inbox
+    """The mail erfa sent, as its SMTP server received it."""
 
     def erfa(self, *args: str, stdin: str = "") -> str:
         """Run an `erfa` command against this server's database and data folder."""
@@ -81,6 +86,7 @@ class LiveServer:
             "ERFA_DATABASE_URL": self.database_url,
             "ERFA_DATA_DIR": str(self.home / "data"),
             "ERFA_BASE_URL": self.base_url,
+            "ERFA_SMTP_URL": self.smtp_url,
             "ERFA_MIN_POST_INTERVAL_S": "0",  # a browser driven by a test posts quicker than anyone
         }
 
@@ -119,15 +125,30 @@ def _tail(log: Path) -> str:
 
 
 @pytest.fixture(scope="session")
+def live_smtp() -> Iterator[tuple[str, Inbox]]:
+    with smtp_inbox() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def live_server(
-    live_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    live_database_url: str,
+    live_smtp: tuple[str, Inbox],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """`erfa serve` on a free loopback port, on a fresh database, for the whole session."""
     home = tmp_path_factory.mktemp("live-server")
     log = home / "erfa-serve.log"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server = LiveServer(base_url=base_url, database_url=live_database_url, home=home)
+    smtp_url, inbox = live_smtp
+    server = LiveServer(
+        base_url=base_url,
+        database_url=live_database_url,
+        home=home,
+        smtp_url=smtp_url,
+        inbox=inbox,
+    )
     env = server.env()
     with log.open("w") as output:
         # Run from the tmp dir so that a developer's .env in the checkout is not read.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from email.message import EmailMessage
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -80,3 +82,24 @@ def start_discussion(page: Page, slug: str, title: str, body: str) -> int:
     expect(page).to_have_url(re.compile(r"/t/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     return int(page.url.rsplit("/", 1)[1])
+
+
+def mail_text(message: EmailMessage) -> str:
+    """The plain-text part of a mail erfa sent."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def wait_for_mail(
+    live_server: LiveServer, to: str, subject: str, timeout_s: float = 15
+) -> EmailMessage:
+    """The first mail to `to` whose subject starts with `subject`, waiting for it to arrive
+    (the live server's job runner sends it within a second or two)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for message in live_server.inbox.messages:
+            if message["To"] == to and str(message["Subject"]).startswith(subject):
+                return message
+        time.sleep(0.1)
+    raise AssertionError(f"no mail {subject!r} to {to} within {timeout_s} s")

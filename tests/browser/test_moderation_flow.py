@@ -59,7 +59,7 @@ def test_a_flag_reaches_the_lead_who_hides_the_post_in_place_and_the_author_sees
     )
     other_page.evaluate(f"{MARKER} = true")
     post.get_by_role("button", name="Skicka till ledarna").click()
-    expect(other_page.get_by_role("status")).to_have_text(
+    expect(other_page.locator("p.notice[role=status]")).to_have_text(
         "Tack! Gruppens ledare tittar på inlägget."
     )
     assert other_page.evaluate(MARKER) is True

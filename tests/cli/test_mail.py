@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from erfa.cli import app
-from tests.cli.conftest import Inbox
 from tests.ports import free_port
+from tests.smtp import Inbox
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from tests.cli.conftest import Inbox
 from tests.factories import DEMO_GROUP_SLUGS
 from tests.ports import free_port
+from tests.smtp import Inbox
 
 ERFA = str(Path(sys.executable).with_name("erfa"))
 LOGIN_LINE = re.compile(r"^\S+@\S+ \S{12,} (coordinator|lead|member)$")

@@ -4,19 +4,13 @@ runner), and which event notifications an official is shown."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope
-from aiosmtpd.smtp import Session as SmtpSession
 from babel.dates import format_datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -46,7 +40,7 @@ from models import (
     utcnow,
 )
 from tests.factories import make_group, make_membership, make_user
-from tests.ports import free_port
+from tests.smtp import Inbox
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GROUP_ID = 7
@@ -313,30 +307,6 @@ def test_the_line_moves_up_first_come_first_served_when_places_are_added(
 # --- the reminder through a real SMTP server ------------------------------------------
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes)
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", inbox
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def own_engine(fresh_database_url: str) -> Iterator[Engine]:
     engine = db.create_db_engine(fresh_database_url)
@@ -353,9 +323,9 @@ def due_now(engine: Engine) -> None:
 
 
 def test_the_reminder_mails_the_registered_once_and_a_moved_event_only_anew(
-    own_engine: Engine, settings: Settings, smtp: tuple[str, Inbox], tmp_path: Path
+    own_engine: Engine, settings: Settings, smtp_server: tuple[str, Inbox], tmp_path: Path
 ) -> None:
-    url, inbox = smtp
+    url, inbox = smtp_server
     factory = db.make_session_factory(own_engine)
     with db.session_scope(factory) as session:
         group = make_group(session, slug="ungdom-m")
@@ -433,12 +403,12 @@ REMINDER_SUBJECTS = ("Påminnelse: ", "Reminder: ")
 
 
 def test_a_new_time_is_mailed_to_the_registered_and_waiting_with_the_calendar_entry(
-    own_engine: Engine, settings: Settings, smtp: tuple[str, Inbox], tmp_path: Path
+    own_engine: Engine, settings: Settings, smtp_server: tuple[str, Inbox], tmp_path: Path
 ) -> None:
     """Changing the time tells everyone on the lists by mail (a durable job), with links
     to the event and to its updated calendar entry; two quick changes mail the last one
     only; an official who left the closed group is not told."""
-    url, inbox = smtp
+    url, inbox = smtp_server
     factory = db.make_session_factory(own_engine)
     with db.session_scope(factory) as session:
         group = make_group(session, slug="ungdom-a", visibility=Visibility.CLOSED)

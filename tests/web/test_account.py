@@ -366,9 +366,10 @@ PUBLIC = {
     "/api/v1/auth/token",
     "/static/vendor/{name}",
 }
-KEY_BASED = {"/cal/{key}.ics"}
-"""The personal calendar feed: its key is its credential, so a key that does not work is
-a 404 like a feed that does not exist (tests/web/test_calendar.py)."""
+KEY_BASED = {"/cal/{key}.ics", "/unsubscribe/{token}"}
+"""The personal calendar feed and the one-click unsubscribe link of notification mail:
+their key is their credential, so a key that does not work is a 404 like a feed that does
+not exist (tests/web/test_calendar.py, tests/domain/test_notification_mail.py)."""
 
 
 def test_no_page_or_endpoint_answers_an_anonymous_visitor(app: FastAPI) -> None:

@@ -495,3 +495,14 @@ def test_inviting_someone_who_has_an_account_adds_them_and_says_so(
     )
     htmx = lead.post("/g/styr-w/members/invite", data=form, headers=HTMX)
     assert "already had an account" in htmx.text
+
+
+def test_inviting_a_lead_of_the_group_leaves_them_lead(
+    browser_as: Browser, session: Session, team: Team
+) -> None:
+    coordinator = browser_as(team.coordinator)
+    form = {"email": team.lead.email, "name": "Lena", "municipality": "nora"}
+    sent = coordinator.post("/g/styr-w/members/invite", data=form)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/g/styr-w/members?notice=existing"
+    assert role_of(session, team.group, team.lead) is MemberRole.LEAD
