@@ -42,7 +42,17 @@ class Shot:
 
 
 SHOTS = [
-    Shot("thread", "/g/{group}", "member", follow="ul.threads a"),
+    Shot("start", "/", "member", full_page=True),
+    Shot("group", "/g/{group}", "member"),
+    Shot(
+        "thread",
+        "/g/{group}",
+        "member",
+        follow="section[aria-labelledby=threads-heading] ul.threads a",
+        full_page=True,
+    ),
+    Shot("search", "/search?q=unga", "member"),
+    Shot("settings", "/settings", "member", full_page=True),
     Shot("municipality", "/k/hedemora", "member", full_page=True),
     Shot("municipality-coordinator", "/k/hedemora", "coordinator", full_page=True),
     Shot("events", "/events", "member"),
@@ -128,7 +138,7 @@ def take(browser: Browser, base: str, shot: Shot, locale: str, email: str, passw
         page.goto("/login")
         page.fill("#email", email)
         page.fill("#password", password)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")  # not the language switch of the header
         page.wait_for_url(f"{base}/")
         page.goto(shot.path.format(group=shared_group()))
         if shot.follow:

@@ -15,19 +15,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from domain import (
-    directory,
-    event_views,
-    goals,
     groups,
     memberships,
-    notifications,
-    reading,
-    themes,
-    threads,
     users,
 )
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
+from domain.group_page import group_page
 from erfa import ratelimit
 from erfa.deps import IdPath, RateLimiterDep, SessionDep
 from models import MemberRole, UserStatus
@@ -36,9 +30,6 @@ from web.feeds import group_feed_url
 from web.rendering import is_htmx, render, see_other
 
 router = APIRouter()
-THREADS_PER_PAGE = 50
-MEMBERS_SHOWN = 30
-"""Members listed on the group's own page; the member list has them all."""
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 
 
@@ -51,44 +42,13 @@ def group_url(slug: str, suffix: str = "", notice: str = "") -> str:
 def detail(
     request: Request, slug: str, session: SessionDep, actor: SignedIn, page: PageNumber = 1
 ) -> HTMLResponse:
-    view = groups.get_group(session, actor, slug)
-    members = (
-        groups.list_members(session, actor, slug=slug, limit=MEMBERS_SHOWN, leads_first=True)
-        if view.can_list_members
-        else []
-    )
-    discussions = (
-        threads.list_threads(
-            session,
-            actor,
-            slug=slug,
-            offset=(page - 1) * THREADS_PER_PAGE,
-            limit=THREADS_PER_PAGE + 1,
-        )
-        if view.can_read
-        else []
-    )
-    shown = discussions[:THREADS_PER_PAGE]
-    requests = groups.list_join_requests(session, actor, slug=slug) if view.can_manage else []
+    shown = group_page(session, actor, slug, page=page)
     context = {
-        "view": view,
-        "members": members,
-        "more_members": view.group.member_count > len(members),
-        "discussions": shown,
-        "unread": reading.read_states(session, actor, [thread for thread, _ in shown]),
-        "page": page,
-        "following": view.can_read
-        and notifications.is_following(session, actor, group_id=view.group.id),
-        "more": len(discussions) > THREADS_PER_PAGE,
+        **shown.context(),
         "slug": slug,
         "errors": [],
-        "join_requests": requests,
-        "municipalities": directory.list_municipalities(session) if view.can_post else [],
-        "goals": goals.list_goals(session) if view.can_post or view.goals else [],
-        "theme_choices": themes.list_themes(session, actor) if view.can_post else [],
         "notice": request.query_params.get("notice"),
-        "feed_url": group_feed_url(request, session, actor, slug) if view.can_read else None,
-        "events": event_views.group_events(session, actor, view.group) if view.can_read else None,
+        "feed_url": group_feed_url(request, session, actor, slug) if shown.view.can_read else None,
     }
     return render(request, "groups/detail.html", context)
 
