@@ -460,14 +460,22 @@
     return { postId: post.id.replace(/^post-/, ""), text };
   }
 
+  // The page has one "quote selection" button: it goes into the actions of the post whose
+  // text is selected, and hides when nothing is.
   document.addEventListener("selectionchange", () => {
+    const button = document.querySelector("button[data-quote-selection]");
+    if (!button) return;
     const found = replyForm() ? selectionInPost() : null;
     if (found) selected = found;
-    document.querySelectorAll("button[data-quote-selection]").forEach((button) => {
-      const shown = Boolean(found) && button.dataset.quoteSelection === found.postId;
-      if (!shown && button === document.activeElement) return; // keep what has the focus
-      button.hidden = !shown;
-    });
+    if (!found) {
+      if (button !== document.activeElement) button.hidden = true; // keep what has the focus
+      return;
+    }
+    const actions = document.getElementById(`post-${found.postId}`)?.querySelector(".post-actions");
+    if (!actions) return;
+    if (button.parentElement !== actions) actions.append(button);
+    button.dataset.quoteSelection = found.postId;
+    button.hidden = false;
   });
 
   document.addEventListener("click", (event) => {
