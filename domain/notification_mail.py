@@ -66,14 +66,6 @@ def set_pace(session: Session, actor: Actor, pace: MailPace) -> None:
     session.execute(sa.update(User).where(col(User.id) == actor.user_id).values(mail_pace=pace))
 
 
-def pace_of(session: Session, actor: Actor) -> MailPace:
-    policy.require_signed_in(actor)
-    found = session.execute(
-        sa.select(col(User.mail_pace)).where(col(User.id) == actor.user_id)
-    ).scalar_one()
-    return MailPace(found)
-
-
 def unsubscribe_token(key: bytes, user_id: int) -> str:
     return f"{user_id}.{_signature(key, user_id)}"
 
@@ -81,7 +73,7 @@ def unsubscribe_token(key: bytes, user_id: int) -> str:
 def unsubscribe(session: Session, key: bytes, token: str) -> User:
     """Turn notification mail off for the official the token names (RFC 8058 one-click:
     the token is the authority, no sign-in). NotFound for a token erfa did not make."""
-    user = _token_owner(session, key, token)
+    user = token_owner(session, key, token)
     user.mail_pace = MailPace.OFF
     session.add(user)
     session.flush()
@@ -89,11 +81,8 @@ def unsubscribe(session: Session, key: bytes, token: str) -> User:
 
 
 def token_owner(session: Session, key: bytes, token: str) -> User:
-    """The official a token names, for the page that asks before unsubscribing."""
-    return _token_owner(session, key, token)
-
-
-def _token_owner(session: Session, key: bytes, token: str) -> User:
+    """The official a token names (the page that asks first shows their address);
+    NotFound for a token erfa did not make."""
     user_id, _, signature = token.partition(".")
     if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18:  # not "²"
         raise NotFound("unsubscribe link")

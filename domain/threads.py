@@ -145,9 +145,7 @@ def open_thread(
 ) -> Thread:
     """`start_thread` with a body prepared beforehand (`prepare_body`)."""
     title = check_title(title)
-    group = directory.group_by_slug(session, slug)
-    group = policy.require_readable_content(actor, group)
-    policy.require_poster(actor, group)
+    group = _group_to_start_in(session, actor, slug)
     tags = goals.check(session, goal_ids)
     theme_id = themes.theme_id_by_slug(session, theme)
     assert group.id is not None
@@ -194,9 +192,7 @@ def reply(
     prepared = prepare_body(body)  # before the first statement: see prepare_body
     # Locked: the reply counts for the group the discussion is in when it is written.
     thread, group = _readable_thread(session, actor, thread_id, for_change=True)
-    policy.require_poster(actor, group)
-    if thread.locked:
-        raise Conflict("The discussion is locked: it takes no more replies.")
+    _require_replier(actor, thread, group)
     if thread.slow_mode_s and not policy.can_moderate(actor, group):
         _check_slow_mode(session, actor, thread)
     if reply_to_id is not None:
@@ -211,18 +207,29 @@ def preview_reply(session: Session, actor: Actor, *, thread_id: int, body: str) 
     checks of `reply` asked without writing (a closed group's outsider gets NotFound, a
     reader who may not post Forbidden, a locked discussion Conflict), then the body
     prepared as a post's is (Invalid for what posting would refuse)."""
-    thread, group = _readable_thread(session, actor, thread_id)
-    policy.require_poster(actor, group)
-    if thread.locked:
-        raise Conflict("The discussion is locked: it takes no more replies.")
+    _require_replier(actor, *_readable_thread(session, actor, thread_id))
     return prepare_body(body)
 
 
 def preview_thread(session: Session, actor: Actor, *, slug: str, body: str) -> Body:
     """A new discussion's first post as it would show, with the checks of `open_thread`."""
+    _group_to_start_in(session, actor, slug)
+    return prepare_body(body)
+
+
+def _require_replier(actor: Actor, thread: Thread, group: Group) -> None:
+    """What replying asks, and its preview too: may post in the group, and not locked."""
+    policy.require_poster(actor, group)
+    if thread.locked:
+        raise Conflict("The discussion is locked: it takes no more replies.")
+
+
+def _group_to_start_in(session: Session, actor: Actor, slug: str) -> Group:
+    """What starting a discussion asks, and its preview too: the group, readable, and
+    the actor may post in it."""
     group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
     policy.require_poster(actor, group)
-    return prepare_body(body)
+    return group
 
 
 def _check_slow_mode(session: Session, actor: Actor, thread: Thread) -> None:

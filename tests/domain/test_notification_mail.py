@@ -27,6 +27,7 @@ from models import (
     MailPace,
     MemberRole,
     Notification,
+    User,
     Visibility,
     utcnow,
 )
@@ -310,7 +311,7 @@ def test_one_click_unsubscribe_turns_the_mail_off_and_a_forged_link_does_nothing
 
 def pace_of(world: World, user_id: int) -> MailPace:
     with db.session_scope(world.factory) as session:
-        return notification_mail.pace_of(session, load_actor(session, user_id))
+        return session.get_one(User, user_id).mail_pace
 
 
 def test_the_settings_page_sets_the_pace(
