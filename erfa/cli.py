@@ -28,7 +28,7 @@ from domain import groups, outbox, rendering, seed, users
 from domain.actor import SYSTEM
 from domain.errors import DomainError
 from domain.markup import RENDERER_VERSION
-from erfa import db, mail, sync_client, worker
+from erfa import backup, db, mail, sync_client, worker
 from erfa.settings import Settings
 from models import MemberRole, Visibility
 
@@ -410,6 +410,46 @@ def digest_send(
         typer.echo("No digest is due now (the round is at 07:00; --now runs it at once).")
         return
     typer.echo(f"{gathered} officials had news for a digest; {mailed} digests sent.")
+
+
+@app.command("backup")
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup.")],
+) -> None:
+    """A consistent copy of the database and the uploads, taken while erfa serves, with a
+    manifest of checksums (the README has a nightly example)."""
+    settings = load_settings()
+    with connected(settings) as engine:
+        try:
+            summary = backup.backup(settings, engine, path, _progress)
+        except backup.BackupError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"cannot back up to {path}: {exc.strerror or exc}")
+    typer.echo(summary.line("backed up to", path))
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[Path, typer.Argument(help="A folder made by erfa backup.")],
+) -> None:
+    """Restore a backup into an empty database and upload folder, checking every file
+    against the manifest first; then migrate it to this erfa's schema."""
+    settings = load_settings()
+    with connected(settings) as engine:
+        try:
+            made = backup.read_manifest(path)
+            typer.echo(f"restoring the {backup.describe(made)}", err=True)
+            summary = backup.restore(settings, engine, path, _progress)
+        except backup.BackupError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"cannot restore from {path}: {exc.strerror or exc}")
+    typer.echo(summary.line("restored from", path))
+
+
+def _progress(message: str) -> None:
+    typer.echo(f"  {message}", err=True)
 
 
 def warn_without_base_url(settings: Settings) -> None:
