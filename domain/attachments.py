@@ -304,23 +304,54 @@ class Stored:
         return asdict(self)
 
 
+PARTIAL_PREFIX = ".upload-"
+"""How the name of an upload still being received begins (`domain/upkeep.py` cleans them)."""
+
+
 def store(chunks: Iterator[bytes], filename: str, *, upload_dir: Path, max_bytes: int) -> Stored:
     """Receive an uploaded file into `upload_dir` under a new random name, for a resource's
     attachments and an event's documentation alike. UnsupportedMedia for a kind erfa does
-    not take, TooLarge once past `max_bytes`; nothing is left behind either way."""
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    not take, TooLarge once past `max_bytes`; nothing is left behind either way.
+
+    When it returns, the file and its name are on disk (synced), so the row the caller
+    commits next never names a file a crash could lose. A crash before that leaves a
+    partial file or a file no row names, which start-up removes (`domain/upkeep.py`)."""
+    _make_directory(upload_dir)
     # mkstemp creates the file 0600 in the same directory, so the rename below is atomic.
-    descriptor, temporary = tempfile.mkstemp(dir=upload_dir, prefix=".upload-")
+    descriptor, temporary = tempfile.mkstemp(dir=upload_dir, prefix=PARTIAL_PREFIX)
+    stored = upload_dir / uuid.uuid4().hex
     try:
         with os.fdopen(descriptor, "w+b") as file:
             size, sha256 = _receive(chunks, file, max_bytes)
             kind = sniff(file, filename)
-        storage_name = uuid.uuid4().hex
-        os.replace(temporary, upload_dir / storage_name)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, stored)
     except BaseException:
         os.unlink(temporary)
         raise
-    return Stored(clean_filename(filename, kind), kind.content_type, size, storage_name, sha256)
+    try:
+        _sync_directory(upload_dir)  # the rename itself
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+    return Stored(clean_filename(filename, kind), kind.content_type, size, stored.name, sha256)
+
+
+def _make_directory(path: Path) -> None:
+    if path.is_dir():
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    _sync_directory(path.parent)
+
+
+def _sync_directory(path: Path) -> None:
+    """Make the directory's entries (a rename, a new file) survive a crash of the machine."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _receive(chunks: Iterator[bytes], file: BinaryIO, max_bytes: int) -> tuple[int, str]:

@@ -104,6 +104,8 @@ def set_member(
         raise NotFound("official")
     if official.status is UserStatus.SUSPENDED:
         raise Conflict("A suspended official cannot be added to a group.")
+    if official.status is UserStatus.ERASED:
+        raise Conflict("An erased official cannot be added to a group.")
     membership = membership_of(session, group.id, user_id)
     if membership is None:
         policy.require_open_to_new_members(group)

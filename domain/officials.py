@@ -77,6 +77,10 @@ class OfficialView:
     """Move to another municipality, make or unmake coordinator."""
     can_resend: bool
     can_withdraw: bool
+    can_erase: bool = False
+    """Erase their personal data (GDPR): `domain/erasure.py`."""
+    own: bool = False
+    """The viewer's own row: nobody erases themself (`policy.can_erase_official`)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,7 @@ def update_official(
     _require_official_administrator(actor)
     official = get_official(session, actor, user_id=user_id)
     user = official.user
+    users.require_not_erased(user)
     home = (
         directory.municipality_by_slug(session, municipality) if municipality is not None else None
     )
@@ -397,7 +402,12 @@ def _view(
     invitations: dict[int, InvitationInfo],
 ) -> OfficialView:
     assert user.id is not None
-    may = policy.can_administer(actor) and policy.can_write(actor)
+    # An erased official is a placeholder for their posts: there is nothing left to act on.
+    may = (
+        policy.can_administer(actor)
+        and policy.can_write(actor)
+        and user.status is not UserStatus.ERASED
+    )
     suspended = user.status is UserStatus.SUSPENDED
     invited = _never_activated(user)
     return OfficialView(
@@ -410,4 +420,7 @@ def _view(
         can_change=may,
         can_resend=may and invited,
         can_withdraw=may and invited,
+        can_erase=policy.can_erase_official(actor, user.id)
+        and user.status is not UserStatus.ERASED,
+        own=user.id == actor.user_id,
     )

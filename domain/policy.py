@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from domain.actor import Actor
+from domain.actor import SYSTEM, Actor
 from domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from models import (
     Event,
@@ -373,6 +373,17 @@ def can_see_municipality_membership(actor: Actor) -> bool:
     return can_administer(actor)
 
 
+def can_export_personal_data(actor: Actor, user_id: int | None) -> bool:
+    """Everything erfa holds about an official goes to that official only (GDPR art. 15),
+    and to the operator at the console (`erfa export-user`), not to coordinators."""
+    return actor == SYSTEM or (actor.signed_in and user_id == actor.user_id)
+
+
+def require_personal_data_owner(actor: Actor, user_id: int | None) -> None:
+    if not can_export_personal_data(actor, user_id):
+        raise NotFound("export")
+
+
 def can_write(actor: Actor) -> bool:
     """Whether the credential allows changes at all (a read-only API token does not)."""
     return actor.signed_in and Scope.WRITE in actor.scopes
@@ -452,6 +463,45 @@ def require_lead_appointer(actor: Actor) -> None:
 def require_administrator(actor: Actor) -> None:
     if not can_administer(actor):
         raise Forbidden("Only coordinators may do this.")
+
+
+def can_erase_official(actor: Actor, official_id: int) -> bool:
+    """Erase an official's personal data (GDPR): coordinators, and SYSTEM at the console.
+    Never oneself: another coordinator (or the operator) does it, so that nobody locks
+    themself out of erfa by a slip, and the act has a second pair of eyes."""
+    return can_write(actor) and can_administer(actor) and official_id != actor.user_id
+
+
+def require_official_eraser(actor: Actor, official_id: int) -> None:
+    require_write_access(actor)
+    require_administrator(actor)
+    if official_id == actor.user_id:
+        raise Forbidden(
+            "Coordinators cannot erase their own personal data: ask another coordinator."
+        )
+
+
+def can_export_archive(actor: Actor) -> bool:
+    """Make, list, download and delete archive packages of a group or a year: coordinators."""
+    return can_write(actor) and can_administer(actor)
+
+
+def require_archive_exporter(actor: Actor) -> None:
+    require_signed_in(actor)
+    if not can_export_archive(actor):
+        raise Forbidden("Only coordinators make archive packages.")
+
+
+def can_archive_group(actor: Actor, group: Group) -> bool:
+    """Whether a package the actor makes holds the group's content: what they read, like
+    every rule here (a coordinator who is no member of a closed or secret group archives
+    it only from the console, where SYSTEM acts for the operator of the installation)."""
+    return actor == SYSTEM or can_read_group_content(actor, group)
+
+
+def archived_groups_clause(actor: Actor) -> ColumnElement[bool]:
+    """`can_archive_group` as SQL over `Group`."""
+    return sa.true() if actor == SYSTEM else readable_groups_clause(actor)
 
 
 def visible_groups_clause(actor: Actor) -> ColumnElement[bool]:

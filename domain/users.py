@@ -151,7 +151,9 @@ def invite_official(
     if target is None or is_coordinator:
         policy.require_administrator(actor)
     existing = user_by_email(session, normalize_email(email))
-    if existing is not None and (target is None or existing.status is UserStatus.SUSPENDED):
+    if existing is not None and (
+        target is None or existing.status in (UserStatus.SUSPENDED, UserStatus.ERASED)
+    ):
         raise Conflict(f"An official with the email {existing.email} already exists.")
     if existing is not None and existing.status is UserStatus.ACTIVE:
         assert target is not None
@@ -480,6 +482,7 @@ def set_suspended(
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("official")
+    require_not_erased(user)
     if user.id == actor.user_id:
         raise Invalid.field("user_id", "Coordinators cannot suspend themselves.")
     if suspended == (user.status is UserStatus.SUSPENDED):
@@ -508,6 +511,13 @@ def set_suspended(
     )
     session.flush()
     return user
+
+
+def require_not_erased(user: User) -> None:
+    """An erased official's row only keeps their posts' author in place; it names nobody
+    and is never changed, suspended, reactivated or given a group again."""
+    if user.status is UserStatus.ERASED:
+        raise Conflict("The official's personal data is erased: the account cannot change.")
 
 
 def list_users(

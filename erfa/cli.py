@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,13 +25,25 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain import groups, outbox, rendering, seed, users
+from domain import (
+    archive,
+    erasure,
+    groups,
+    outbox,
+    personal_data,
+    rendering,
+    retention,
+    seed,
+    upkeep,
+    users,
+)
 from domain.actor import SYSTEM
 from domain.errors import DomainError
+from domain.event_fields import STOCKHOLM
 from domain.markup import RENDERER_VERSION
 from erfa import backup, db, mail, sync_client, worker
 from erfa.settings import Settings
-from models import MemberRole, Visibility
+from models import MemberRole, Visibility, utcnow
 
 app = typer.Typer(help="erfa: the forum of Bergslagen's experience groups.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations and upkeep.", no_args_is_help=True)
@@ -39,12 +52,16 @@ group_app = typer.Typer(help="Experience groups.", no_args_is_help=True)
 seed_app = typer.Typer(help="Data for demos and benchmarks.", no_args_is_help=True)
 sync_app = typer.Typer(help="The reference client of the changes feed.", no_args_is_help=True)
 digest_app = typer.Typer(help="Notification mail gathered in digests.", no_args_is_help=True)
+archive_app = typer.Typer(help="Archive packages for an e-archive.", no_args_is_help=True)
+retention_app = typer.Typer(help="Deleting what erfa no longer needs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(group_app, name="group")
 app.add_typer(seed_app, name="seed")
 app.add_typer(sync_app, name="sync")
 app.add_typer(digest_app, name="digest")
+app.add_typer(archive_app, name="archive")
+app.add_typer(retention_app, name="retention")
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
 LIMIT_CONCURRENCY = 256
@@ -111,6 +128,14 @@ def rerender(engine: Engine) -> int:
         return rendering.rerender_stale(session)
 
 
+def clean_uploads(engine: Engine, settings: Settings) -> None:
+    """Remove what a crash left in the upload folder; name rows whose file is missing."""
+    with db.session_scope(db.make_session_factory(engine)) as session:
+        report = upkeep.clean_uploads(session, upload_dir=settings.uploads)
+    for line in report.lines():
+        typer.echo(line, err=True)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -132,6 +157,7 @@ def serve(
                 f"{RENDERER_VERSION}.",
                 err=True,
             )
+        clean_uploads(engine, settings)
         if demo:
             with db.session_scope(db.make_session_factory(engine)) as session:
                 logins = seed.seed_demo(session)
@@ -287,6 +313,23 @@ def user_create(
     typer.echo(f"created {user.email} (id {user.id}, {how})")
 
 
+@user_app.command("erase")
+def user_erase(
+    email: Annotated[str, typer.Argument(help="The official's email address.")],
+    with_content: Annotated[
+        bool, typer.Option(help="Remove their posts, resources and files too.")
+    ] = False,
+) -> None:
+    """GDPR erasure: remove an official's personal data; their posts stay under
+    "Tidigare tjänsteperson, <municipality>" unless --with-content."""
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        done = erasure.erase_by_email(session, SYSTEM, email=email, with_content=with_content)
+    # Only now that the erasure is committed: a failed commit keeps the files.
+    erasure.remove_files(settings.uploads, done.files)
+    typer.echo(done.summary())
+
+
 @user_app.command("list")
 def user_list() -> None:
     """List officials: email, name, municipality, status and role."""
@@ -303,6 +346,61 @@ def user_list() -> None:
         ]
     for row in rows:
         typer.echo("\t".join(row))
+
+
+@app.command("export-user")
+def export_user(
+    email: Annotated[str, typer.Argument(help="The official's email.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The zip to write; default ./erfa-export-<handle>-<YYYYMMDD>.zip."),
+    ] = None,
+) -> None:
+    """GDPR: everything erfa holds about an official, as JSON and their files, in one zip."""
+    settings = load_settings()
+    with unit_of_work(settings) as session:
+        user = users.user_by_email(session, email)
+        if user is None or user.id is None:
+            fail(f"no official with the email {email.strip().lower()}")
+        now = utcnow()
+        day = now.astimezone(STOCKHOLM).strftime("%Y%m%d")
+        target = (out or Path(f"erfa-export-{user.handle}-{day}.zip")).absolute()
+        temporary = _export_target(target)
+        try:
+            with temporary.open("wb") as stream:
+                personal_data.export_personal_data(
+                    session, SYSTEM, user_id=user.id, target=stream, upload_dir=settings.uploads
+                )
+            _place_new(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+    typer.echo(f"wrote {target} ({target.stat().st_size} bytes)")
+
+
+def _export_target(target: Path) -> Path:
+    """An empty temporary file beside `target`, or a one-line error naming what is wrong."""
+    if target.exists():
+        fail(f"{target} exists already; nothing was written")
+    if not target.parent.is_dir():
+        fail(f"{target.parent} is not a folder; nothing was written")
+    try:
+        descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".erfa-export-")
+    except OSError as exc:
+        fail(f"cannot write in {target.parent}: {exc.strerror}")
+    os.close(descriptor)
+    return Path(name)
+
+
+def _place_new(temporary: Path, target: Path) -> None:
+    """Give the finished file its name, never over a file made meanwhile."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        fail(f"{target} appeared while exporting; nothing was written")
+    except OSError:  # a file system without hard links
+        if target.exists():
+            fail(f"{target} appeared while exporting; nothing was written")
+        os.replace(temporary, target)
 
 
 @group_app.command("create")
@@ -369,6 +467,29 @@ def seed_synthetic(
     typer.echo(corpus.login.line())
 
 
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete what erfa no longer needs (docs/DATA.md): the purge `erfa serve` runs daily
+    at 03:30 Swedish time, for deployments that run it from cron."""
+    settings = load_settings()
+    years = settings.audit_retention_years
+    with connected(settings) as engine:
+        migrate(engine)
+        factory = db.make_session_factory(engine)
+        if dry_run:
+            with db.session_scope(factory) as session:
+                counts = retention.preview(session, now=utcnow(), audit_years=years)
+            typer.echo("Would delete: " + retention.summary(counts))
+            return
+        counts = retention.purge_all(factory, now=utcnow(), audit_years=years)
+    expired = personal_data.purge_expired_exports(settings.export_dir, now=utcnow())
+    typer.echo(f"Deleted: {retention.summary(counts)}, export_files {expired}")
+
+
 @sync_app.command("pull")
 def sync_pull(
     url: Annotated[str, typer.Option(help="erfa's address, e.g. https://erfa.example.se")],
@@ -390,6 +511,41 @@ def sync_pull(
     typer.echo(
         f"{result.applied} changes in {result.pages} pages; {result.removed} removed; "
         f"{result.mirrored} posts in {out}"
+    )
+
+
+@archive_app.command("export")
+def archive_export(
+    out: Annotated[Path, typer.Option(help="The package to write, a new .zip file.")],
+    group: Annotated[str | None, typer.Option(help="The group's slug.")] = None,
+    year: Annotated[int | None, typer.Option(help="A calendar year, e.g. 2019.")] = None,
+) -> None:
+    """Write an archive package of one group (--group) or one calendar year (--year), of
+    every group: HTML and JSON of the same content, the files, and a manifest of checksums."""
+    try:
+        scope = archive.scope_of(group=group, year=year)
+    except DomainError as exc:
+        fail(exc.detail.replace("a group", "--group").replace("a year", "--year"))
+    if out.exists():
+        fail(f"{out} exists already; give a new file")
+    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+        fail(f"cannot write {out}: its folder is missing or not writable")
+    settings = load_settings()
+    with connected(settings) as engine:
+        migrate(engine)
+        try:
+            with db.make_session_factory(engine, read_only=True)() as session:
+                counts = archive.export(
+                    session, SYSTEM, scope=scope, target=out, upload_dir=settings.uploads
+                )
+        except DomainError as exc:
+            fail(f"no group with the slug {group}" if scope.group else exc.detail)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror or exc}")
+    typer.echo(
+        f"{out}: {out.stat().st_size} bytes; {counts.groups} groups, {counts.threads} threads, "
+        f"{counts.posts} posts, {counts.resources} resources, {counts.events} events, "
+        f"{counts.files} files"
     )
 
 

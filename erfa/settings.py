@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     min_post_interval_s: float = Field(default=3, ge=0)
     webhook_allow_private: bool = False
     """Let webhooks call private, loopback and link-local addresses (tests, closed networks)."""
+    audit_retention_years: int = Field(default=5, ge=1, le=100)
+    """How many years audit entries are kept before the daily purge deletes them
+    (`domain/retention.py`, docs/DATA.md)."""
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
         return self.upload_dir
 
     @property
+    def export_dir(self) -> Path:
+        """Personal-data exports waiting to be downloaded (kept seven days)."""
+        return self.data_dir / "exports"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
@@ -87,6 +95,11 @@ def unsubscribe_key(settings: Settings) -> bytes:
     """The key of the unsubscribe links of notification mail (domain/notification_mail.py):
     the job runner signs with it, `/unsubscribe/{token}` checks with it."""
     return derive_key(settings.secret_key, "unsubscribe").encode()
+
+
+def personal_data_export_key(settings: Settings) -> bytes:
+    """The key of the mailed links to personal-data exports (domain/personal_data.py)."""
+    return derive_key(settings.secret_key, "personal-data-export").encode()
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:

@@ -20,10 +20,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from domain import changes, event_reminders, jobs, notification_mail, outbox, webhooks
+from domain import (
+    archive,
+    changes,
+    event_reminders,
+    jobs,
+    notification_mail,
+    outbox,
+    personal_data,
+    retention,
+    webhooks,
+)
 from domain.errors import Invalid
 from erfa import db, mail, outbound
-from erfa.settings import Settings, derive_key, unsubscribe_key
+from erfa.settings import Settings, derive_key, personal_data_export_key, unsubscribe_key
 from models import Job, utcnow
 
 log = logging.getLogger("erfa.worker")
@@ -55,11 +65,14 @@ class Runner:
             ),
             notification_mail.SEND: self._mail_notifications,
             notification_mail.DIGEST: self._gather_digests,
+            archive.EXPORT: self._export_archive,
+            personal_data.EXPORT_JOB: self._export_personal_data,
+            retention.PURGE: self._purge,
         }
         self.unsubscribe_key = unsubscribe_key(settings)
         self.mailed = 0
         """Notification mails this runner sent (`erfa digest send` reports it)."""
-        self._digest_checked = 0.0
+        self._digest_checked = float("-inf")  # monotonic time starts near 0 at boot
 
     # --- one round --------------------------------------------------------------------
 
@@ -68,6 +81,8 @@ class Runner:
         if time.monotonic() - self._digest_checked > DIGEST_CHECK_S:
             with db.session_scope(self.factory) as session:  # the daily round is scheduled
                 notification_mail.schedule_digest(session)
+            with db.session_scope(self.factory) as session:  # and the daily purge
+                retention.schedule(session)
             self._digest_checked = time.monotonic()
         return self.dispatch() + self.run_jobs()
 
@@ -142,6 +157,40 @@ class Runner:
 
     def _gather_digests(self, job: Job) -> None:
         notification_mail.run_digest(self.factory, job)
+
+    def _export_archive(self, job: Job) -> None:
+        """An archive package asked for in the browser, read in a read-only session (on
+        SQLite it never holds up writers) and kept under the data folder."""
+        reader = db.make_session_factory(self.factory.kw["bind"], read_only=True)
+        made = archive.run_export(
+            self.factory,
+            reader,
+            job,
+            upload_dir=self.settings.uploads,
+            directory=self.settings.data_dir / archive.DIRECTORY,
+        )
+        if made is None:
+            log.warning("archive package %s not made: its maker may not", job.payload.get("name"))
+
+    def _export_personal_data(self, job: Job) -> None:
+        self._mail(
+            personal_data.run_export_job(
+                self.factory,
+                job,
+                key=personal_data_export_key(self.settings),
+                export_dir=self.settings.export_dir,
+                upload_dir=self.settings.uploads,
+            )
+        )
+
+    def _purge(self, job: Job) -> None:
+        counts = retention.run_job(
+            self.factory, job, audit_years=self.settings.audit_retention_years
+        )
+        if counts is None:
+            return
+        expired = personal_data.purge_expired_exports(self.settings.export_dir, now=utcnow())
+        log.info("retention: deleted %s, export_files %d", retention.summary(counts), expired)
 
     def _mail_notifications(self, job: Job) -> None:
         mailing = notification_mail.mail_official(self.factory, job, self.unsubscribe_key)

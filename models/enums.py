@@ -33,6 +33,7 @@ class UserStatus(enum.StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    ERASED = "erased"  # personal data removed (GDPR erasure); the row stays for their posts
 
 
 class Locale(enum.StrEnum):

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends
 from web import (
     account,
     admin,
+    archive,
     audit,
     calendar,
     csrf,
@@ -40,6 +41,7 @@ router.include_router(search.router)
 router.include_router(notifications.router)
 router.include_router(admin.router)
 router.include_router(audit.router)
+router.include_router(archive.router)
 router.include_router(municipalities_admin.router)
 router.include_router(municipality_pages.router)
 router.include_router(themes.router)

@@ -1,5 +1,5 @@
 """The coordinators' pages: officials (search, invite, suspend, reactivate, municipality,
-coordinator role, invitations) and sign-up requests.
+coordinator role, invitations, erasure of personal data) and sign-up requests.
 
 Each act on an official works in place with htmx (its table row is rendered anew, with a
 notice or an error) and without JavaScript (303 back to the list with a notice).
@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import audit, directory, officials, signups, users
+from domain import audit, directory, erasure, officials, signups, users
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from erfa import ratelimit
-from erfa.deps import IdPath, RateLimiterDep, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep, SettingsDep
 from web.deps import SignedIn
 from web.rendering import is_htmx, render, see_other
 
@@ -209,6 +209,46 @@ def withdraw_invitation(
     return see_other(request, "/admin/users?notice=withdrawn")
 
 
+@router.get("/users/{user_id}/erase", name="admin:erase_form", response_class=HTMLResponse)
+def erase_form(
+    request: Request, user_id: IdPath, session: SessionDep, actor: SignedIn
+) -> HTMLResponse:
+    """Confirm the erasure of an official's personal data: checked as the erasure is."""
+    target = erasure.erasure_target(session, actor, user_id=user_id)
+    return _erase_page(request, target, errors=[], with_content=False, status_code=200)
+
+
+@router.post("/users/{user_id}/erase", name="admin:erase")
+def erase(
+    request: Request,
+    user_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: SignedIn,
+    background: BackgroundTasks,
+    confirmation: Annotated[str, Form(max_length=254)] = "",
+    with_content: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        done = erasure.erase_official(
+            session,
+            actor,
+            user_id=user_id,
+            with_content=with_content,
+            confirmation=confirmation,
+        )
+    except Invalid as exc:
+        session.rollback()
+        target = erasure.erasure_target(session, actor, user_id=user_id)
+        return _erase_page(request, target, errors=exc.errors, with_content=with_content)
+    except Conflict:
+        session.rollback()
+        return see_other(request, "/admin/users?error=erase-refused")
+    # Runs after the response, so after the commit: a failed commit keeps the files.
+    background.add_task(erasure.remove_files, settings.uploads, done.files)
+    return see_other(request, f"/admin/users?notice=erased{'-content' if with_content else ''}")
+
+
 @router.post("/users/{user_id}/{action}", name="admin:user_action")
 def unknown_action(user_id: IdPath, action: str, actor: SignedIn) -> Response:
     """Anything else posted to an official is no act of this page."""
@@ -308,6 +348,18 @@ def _suspend_form(
         )
     context = {"u": view, "errors": errors, "draft": draft, "max_reason": audit.MAX_REASON}
     return render(request, "admin/suspend.html", context, status_code=status_code)
+
+
+def _erase_page(
+    request: Request,
+    target: erasure.Target,
+    *,
+    errors: list[Any],
+    with_content: bool,
+    status_code: int = 422,
+) -> HTMLResponse:
+    context = {"target": target, "errors": errors, "with_content": with_content}
+    return render(request, "admin/erase.html", context, status_code=status_code)
 
 
 def _query(filters: officials.OfficialFilters) -> dict[str, str]:

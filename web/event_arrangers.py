@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,7 +21,7 @@ from domain.errors import Conflict, Invalid, TooLarge, UnsupportedMedia
 from domain.event_fields import local
 from erfa import i18n
 from erfa.deps import IdPath, SessionDep, SettingsDep
-from models import EventDocument
+from erfa.files import stored_file_response
 from web.deps import SignedIn, SignedInUpload, file_chunks
 from web.events import detail_page, event_url
 from web.rendering import render, request_locale, see_other
@@ -134,21 +133,7 @@ def document(
     settings: SettingsDep,
 ) -> FileResponse:
     found = event_documents.get_document(session, actor, event_id=event_id, document_id=document_id)
-    return _file(found, settings.uploads)
-
-
-def _file(document: EventDocument, upload_dir: Path) -> FileResponse:
-    """As a resource's attachments are served: a download, never a page of erfa's origin."""
-    return FileResponse(
-        upload_dir / document.storage_name,
-        media_type=document.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return stored_file_response(found, settings.uploads)
 
 
 @router.post("/e/{event_id}/discussion", name="events:discuss")

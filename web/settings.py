@@ -1,20 +1,21 @@
 """The official's own settings: profile, language, notification mail, password, sessions,
-API tokens and feed key."""
+API tokens, feed key, and the download of everything erfa holds about them."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import auth, feed_keys, notification_mail, users
+from domain import auth, feed_keys, notification_mail, personal_data, users
 from domain.actor import Actor
 from domain.errors import Invalid
 from erfa import ratelimit
-from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, client_ip
-from models import Locale, MailPace, Scope
+from erfa.deps import IdPath, RateLimiterDep, ReaderDep, SessionDep, SettingsDep, client_ip
+from erfa.settings import personal_data_export_key
+from models import Locale, MailPace, Scope, utcnow
 from web.account import sign_in
 from web.deps import SignedIn, clear_session_cookie, session_secret
 from web.rendering import render, see_other
@@ -29,6 +30,7 @@ def settings_page(request: Request, session: Session, actor: Actor, **extra: Any
         "sessions": auth.list_sessions(session, actor),
         "current_session_id": current.id if current else None,
         "tokens": auth.list_api_tokens(session, actor),
+        "export_pending": personal_data.export_pending(session, actor),
         "errors": [],
         **extra,
     }
@@ -152,3 +154,34 @@ def revoke_token(
 ) -> Response:
     auth.revoke_api_token(session, actor, token_id=token_id)
     return see_other(request, "/settings#tokens")
+
+
+@router.post("/export", name="settings:request_export")
+def request_export(request: Request, session: SessionDep, actor: SignedIn) -> Response:
+    """A durable job writes the package and mails a link; one at a time per official."""
+    queued = personal_data.request_export(session, actor)
+    return see_other(request, f"/settings?saved={'export' if queued else 'export-pending'}#data")
+
+
+@router.get("/export/{token}", name="settings:download_export", response_model=None)
+def download_export(
+    request: Request, token: str, actor: SignedIn, settings: SettingsDep
+) -> FileResponse | HTMLResponse:
+    download = personal_data.open_export(
+        actor,
+        key=personal_data_export_key(settings),
+        token=token[:200],
+        export_dir=settings.export_dir,
+        now=utcnow(),
+    )
+    if download.path is None:
+        return render(request, "settings/export_expired.html", {}, status_code=410)
+    return FileResponse(
+        download.path,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{download.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

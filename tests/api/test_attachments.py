@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from models import User, Visibility
+from erfa.settings import Settings
+from models import Attachment, User, Visibility
 from tests.factories import make_group, make_membership, make_user
 
 Client = Callable[[User], TestClient]
@@ -131,3 +132,21 @@ def test_outsiders_neither_upload_nor_download(api_as: Client, session: Session)
     member = make_user(session)
     make_membership(session, group=closed, user=member)
     assert upload(api_as(member), created["id"], "plan.pdf", PDF).status_code == 403
+
+
+def test_a_file_missing_from_storage_is_a_clear_404_not_a_500(
+    api_as: Client, shared: tuple[User, int], session: Session, settings: Settings
+) -> None:
+    """A row whose file is gone (a disk restored without its uploads: erfa serve reports
+    such rows at start) answers with a problem, never a crash."""
+    author, resource_id = shared
+    body = upload(api_as(author), resource_id, "plan.pdf", PDF).json()
+    stored = session.get(Attachment, body["id"])
+    assert stored is not None
+    (settings.uploads / stored.storage_name).unlink()
+
+    download = api_as(author).get(body["url"])
+
+    assert download.status_code == 404
+    assert download.headers["content-type"] == "application/problem+json"
+    assert "file" in download.json()["detail"]

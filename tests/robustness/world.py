@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -32,9 +33,10 @@ from jose import jwt
 from sqlmodel import Session, select
 
 from api.auth import ALGORITHM, AUDIENCE, ISSUER
-from domain import event_documents
+from domain import archive, event_documents, personal_data
 from domain.actor import load_actor
 from domain.feed_keys import key_for
+from erfa.settings import personal_data_export_key
 from models import (
     Flag,
     Group,
@@ -102,6 +104,7 @@ PATH_PARAMS = {
     "document_id",
     "key",
     "handle",
+    "package",
 }
 """Path parameters the world has a real value for; a new one needs a line in `built_world`."""
 
@@ -152,6 +155,8 @@ class World:
     verdicts: Verdicts
     feed_key: str = ""
     """The member's feed key: the credential of the feeds, which read no session."""
+    export_token: str = ""
+    """A signed link to a personal-data export of the member (`/settings/export/{token}`)."""
 
     def door(self, endpoint: Endpoint) -> dict[str, TestClient]:
         prefix = "api:" if endpoint.is_api else "web:"
@@ -160,6 +165,8 @@ class World:
     def real(self, endpoint: Endpoint, name: str) -> str:
         if name == "request_id" and endpoint.path.startswith("/admin/signups/"):
             return str(self.signup_id)
+        if name == "token" and endpoint.path.startswith("/settings/export/"):
+            return self.export_token
         return quote(self.values.get(name, "1"), safe="")
 
     def real_path(self, endpoint: Endpoint, query: str = "", instead_of: str = "") -> str:
@@ -247,6 +254,16 @@ class World:
         }
         encoded: str = jwt.encode(values, self.jwt_secret, algorithm=ALGORITHM)
         return encoded
+
+
+def _export_of(app: FastAPI, member: User) -> str:
+    """A signed, unexpired link to an (empty) export package of the member."""
+    settings = app.state.settings
+    expires = int((utcnow() + personal_data.LINK_LIFETIME).timestamp())
+    name = f"{member.id}-{expires}-robustness"
+    settings.export_dir.mkdir(parents=True, exist_ok=True)
+    (settings.export_dir / f"{name}.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    return personal_data.export_token(personal_data_export_key(settings), name)
 
 
 def _forum(session: Session, coordinator: User, member: User) -> tuple[Group, Thread, Post, Post]:
@@ -422,6 +439,7 @@ def built_world(
         **_event(app, session, api_coordinator, coordinator),
         "key": key_for(member, feed_secret(app.state.settings)),
         "handle": member.handle,
+        "package": _archive_package(app),
     }
     assert set(values) == PATH_PARAMS
     with ExitStack() as stack:
@@ -438,4 +456,15 @@ def built_world(
             clients=clients,
             verdicts=verdicts,
             feed_key=key_for(member, feed_secret(app.state.settings)),
+            export_token=_export_of(app, member),
         )
+
+
+def _archive_package(app: FastAPI) -> str:
+    """An archive package in the data folder, to download and to delete."""
+    folder = app.state.settings.data_dir / archive.DIRECTORY
+    folder.mkdir(parents=True, exist_ok=True)
+    name = "erfa-arkiv-svepet.zip"
+    with zipfile.ZipFile(folder / name, "w") as package:
+        package.writestr("manifest.json", '{"scope": {"year": 2026}, "files": []}')
+    return name
