@@ -373,8 +373,10 @@ def read_manifest(source: Path) -> Backup:
             f"the backup's format version {about.get('format_version')} is not "
             f"{FORMAT_VERSION}: restore it with the erfa that made it ({about.get('erfa_version')})"
         )
-    backup = Backup(source, about, entries)
     names = {entry.path for entry in entries}
+    if len(names) != len(entries):
+        raise BackupError("the backup's manifest is damaged: it lists a file more than once")
+    backup = Backup(source, about, entries)
     if about.get("database") not in names or about.get("database") not in (
         SQLITE_FILE,
         POSTGRESQL_FILE,

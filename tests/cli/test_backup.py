@@ -306,7 +306,16 @@ def test_backup_refuses_a_missing_or_unwritable_place_and_leaves_nothing(
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncated", "altered", "no manifest", "foreign", "newer schema", "other backend"],
+    [
+        "truncated",
+        "altered",
+        "no manifest",
+        "foreign",
+        "newer schema",
+        "other backend",
+        "listed twice",
+        "files not a list",
+    ],
 )
 def test_restore_refuses_a_damaged_or_foreign_backup_and_changes_nothing(
     demo_backup: tuple[Path, dict[str, str], dict[str, str]], tmp_path: Path, damage: str
@@ -336,10 +345,18 @@ def test_restore_refuses_a_damaged_or_foreign_backup_and_changes_nothing(
         manifest["revision"] = "ffffffffffff"
         (copy / "manifest.json").write_text(json.dumps(manifest))
         expected = "newer than this erfa knows"
-    else:
+    elif damage == "other backend":
         manifest["backend"] = "postgresql" if manifest["backend"] == "sqlite" else "sqlite"
         (copy / "manifest.json").write_text(json.dumps(manifest))
         expected = "names a"
+    elif damage == "listed twice":
+        manifest["files"] = manifest["files"] * 2
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+        expected = "more than once"
+    else:
+        manifest["files"] = "database.sqlite3"
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+        expected = "is damaged"
 
     assert expected in refused(target, "restore", str(copy))
     assert _tables(target) == []
