@@ -10,8 +10,12 @@ What goes, in one transaction (all or nothing):
   them, read markers, memberships, join requests, event registrations (upcoming places go
   to the first in line), webhooks they made, sign-up requests with their address;
 - copies of their name, email and handle elsewhere: a discussion's last poster, a
-  resource's contact, a programme's speaker, webhook delivery logs, and the audit log,
-  whose entries stay (their keeping is a legal duty) with the person's data replaced.
+  resource's contact, a programme's speaker, webhook delivery logs (every "author" object
+  with their id, wherever it sits in the payload), and the audit log, whose entries stay
+  (their keeping is a legal duty) with the person's data replaced. A copy is a whole value
+  equal to their email, name or handle, or in free text a whole word: "Anna Berg" is not
+  in "Anna Bergström", nor "anna.berg@x.se" in "johanna.berg@x.se", and a handle only
+  counts as `@handle` there.
 
 Their posts and resources stay, under the new name, and each gets a new change position
 so that mirrors learn it. With `with_content` they go too: every post of theirs becomes a
@@ -20,18 +24,26 @@ theirs is deleted with its texts cleared, the flags they raised are deleted, and
 they uploaded (attachments, event documents) are removed (`domain/erasure_content.py`).
 A discussion they started stays with its title when others replied: the replies are
 others' words, and only the opening post (theirs) is emptied; a discussion with nothing
-but their posts leaves the search index. What others wrote (a quotation of them, an
+but their posts leaves the search index, and its title (their words too) becomes
+`erasure_content.REMOVED_THREAD_TITLE`. What others wrote (a quotation of them, an
 @mention) is others' content and is not rewritten.
 
+The placeholder handle `erased-<id>` is reserved (`domain/handles.py`); an official who
+took one before it was reserved makes the erasure of official <id> a Conflict until they
+have another handle.
+
 Files are removed only after the commit (`remove_files`): a file deleted before a commit
-that then fails would be lost while its row stays.
+that then fails would be lost while its row stays. So with their personal data exports: the
+jobs not yet done go in the transaction (`personal_data.discard_exports`), and the callers
+remove the packages of `personal_data.export_files_of` after the commit.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +51,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from domain import audit, auth, erasure_content, event_registrations, policy
+from domain import audit, auth, erasure_content, event_registrations, personal_data, policy
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
 from domain.users import user_by_email
@@ -175,9 +187,11 @@ def erase_official(
     deliveries = _deliveries(session, user_id)
     _scrub_account(session, user)
     _remove_own_rows(session, done, user_id, old.email)
+    # Exports not yet made are not made; made ones go after the commit (the callers).
+    done.removed["pending exports"] = personal_data.discard_exports(session, user_id)
     _replace_copies(session, user_id, old)
     _scrub_audit(entries, old, user_id)
-    _scrub_deliveries(session, deliveries, old, drop=with_content)
+    _scrub_deliveries(session, deliveries, user_id, drop=with_content)
     if with_content:
         gone = erasure_content.remove(session, user_id)
         done.posts_removed, done.resources_removed = gone.posts, gone.resources
@@ -237,6 +251,17 @@ def _erasable(session: Session, actor: Actor, user_id: int, *, lock: bool = Fals
         raise NotFound("official")
     if user.status is UserStatus.ERASED:
         raise Conflict("The official's personal data has been erased already.")
+    handle, email = _placeholder_handle(user_id), _placeholder_email(user_id)
+    if session.exec(
+        select(User.id).where(
+            sa.or_(col(User.handle) == handle, col(User.email) == email),
+            col(User.id) != user_id,
+        )
+    ).first():
+        raise Conflict(
+            f"Another official holds @{handle} or {email}, the placeholders of this one "
+            "(taken before they were reserved): give them others before erasing this official."
+        )
     if user.is_coordinator and user.status is UserStatus.ACTIVE:
         others = _count(
             session,
@@ -253,6 +278,14 @@ def _erasable(session: Session, actor: Actor, user_id: int, *, lock: bool = Fals
     return user
 
 
+def _placeholder_handle(user_id: int) -> str:
+    return f"erased-{user_id}"
+
+
+def _placeholder_email(user_id: int) -> str:
+    return f"erased-{user_id}@invalid"
+
+
 def _count(session: Session, model: Any, *where: sa.ColumnElement[bool]) -> int:
     return int(session.exec(select(sa.func.count()).select_from(model).where(*where)).one())
 
@@ -262,8 +295,8 @@ def _scrub_account(session: Session, user: User) -> None:
     auth.revoke_credentials(session, user.id, api_tokens=True)
     session.refresh(user)
     user.name, user.title = ERASED_NAME, ""
-    user.email = f"erased-{user.id}@invalid"
-    user.handle = f"erased-{user.id}"
+    user.email = _placeholder_email(user.id)
+    user.handle = _placeholder_handle(user.id)
     user.password_hash = None
     user.is_coordinator = user.is_representative = False
     user.status = UserStatus.ERASED
@@ -332,12 +365,12 @@ def _replace_copies(session: Session, user_id: int, old: _Identity) -> None:
         )
         .values(contact_user_id=None, contact_name=ERASED_NAME, contact_email="")
     )
-    for column in (col(ProgrammeItem.speaker),):
-        session.execute(
-            sa.update(ProgrammeItem)
-            .where(column.contains(old.name, autoescape=True))
-            .values(speaker=sa.func.replace(column, old.name, ERASED_NAME))
-        )
+    if old.name:
+        named = col(ProgrammeItem.speaker).icontains(old.name, autoescape=True)
+        for item in session.exec(select(ProgrammeItem).where(named)).all():
+            speaker = _scrubbed(item.speaker, old, user_id)
+            if speaker != item.speaker:
+                item.speaker = speaker
 
 
 def _json_forms(text: str) -> set[str]:
@@ -346,12 +379,16 @@ def _json_forms(text: str) -> set[str]:
 
 
 def _audit_entries(session: Session, user_id: int, old: _Identity) -> list[AuditEntry]:
-    """Audit entries that may hold the person's data: theirs, about them, or naming them."""
+    """Audit entries that may hold the person's data: theirs, about them, or with their
+    email, name or handle in them (a wide net: `_scrubbed` replaces only whole values and
+    whole words, so an entry of "Anna Bergström" is read for "Anna Berg" and left as it
+    was)."""
     columns = (AuditEntry.detail, AuditEntry.before, AuditEntry.after, AuditEntry.reason)
     mentions = [
-        sa.cast(column, sa.Text).contains(form, autoescape=True)
+        sa.cast(column, sa.Text).icontains(form, autoescape=True)
         for column in columns
         for text in (old.email, old.name, old.handle)
+        if text
         for form in _json_forms(text)
     ]
     about = sa.and_(col(AuditEntry.target_type) == "user", col(AuditEntry.target_id) == user_id)
@@ -362,12 +399,36 @@ def _audit_entries(session: Session, user_id: int, old: _Identity) -> list[Audit
     )
 
 
+def _word(text: str, *, after: str = "") -> re.Pattern[str]:
+    """`text` as a whole word, in any case: not preceded by a letter, digit, '.', '@' or
+    '-' (but `after`, when given, must precede it), nor followed by one ('.' only when a
+    letter or digit comes next, so a sentence may end with it)."""
+    return re.compile(
+        rf"(?<![\w.@-]){re.escape(after)}{re.escape(text)}(?![\w@-]|\.\w)", re.IGNORECASE
+    )
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement taken as it is (`re.sub` would read backslashes in a string)."""
+    return lambda _: text
+
+
 def _scrubbed(value: Any, old: _Identity, user_id: int) -> Any:
+    """`value` (text, or JSON) with the person's email, name and handle replaced where they
+    are a whole value or, in free text, a whole word (a handle there as `@handle`)."""
     if isinstance(value, str):
-        if value in (old.handle, f"@{old.handle}"):
-            return value.replace(old.handle, f"erased-{user_id}")
-        value = value.replace(old.email, f"erased-{user_id}@invalid")
-        return value.replace(old.name, ERASED_NAME) if old.name else value
+        handle = _placeholder_handle(user_id)
+        if old.handle and value.lower() in (old.handle, f"@{old.handle}"):
+            return value.lower().replace(old.handle, handle)
+        words = [
+            (old.email, "", _placeholder_email(user_id)),
+            (old.name, "", ERASED_NAME),
+            (old.handle, "@", f"@{handle}"),
+        ]
+        for text, after, new in words:
+            if text:
+                value = _word(text, after=after).sub(_literal(new), value)
+        return value
     if isinstance(value, dict):
         return {key: _scrubbed(item, old, user_id) for key, item in value.items()}
     if isinstance(value, list):
@@ -377,14 +438,16 @@ def _scrubbed(value: Any, old: _Identity, user_id: int) -> Any:
 
 def _scrub_audit(entries: list[AuditEntry], old: _Identity, user_id: int) -> None:
     for entry in entries:
-        entry.detail = _scrubbed(entry.detail, old, user_id)
-        entry.before = _scrubbed(entry.before, old, user_id)
-        entry.after = _scrubbed(entry.after, old, user_id)
-        entry.reason = _scrubbed(entry.reason, old, user_id)
+        for name in ("detail", "before", "after", "reason"):
+            value = getattr(entry, name)
+            scrubbed = _scrubbed(value, old, user_id)
+            if scrubbed != value:
+                setattr(entry, name, scrubbed)
 
 
 def _deliveries(session: Session, user_id: int) -> list[tuple[int, str]]:
-    """Webhook deliveries of their posts (`"author":{"id":<id>,` in the signed body)."""
+    """Webhook deliveries of their posts (`"author":{"id":<id>,` in the signed body, at
+    `data.author` or, for `thread.created`, at `data.first_post.author`)."""
     pattern = f'"author":{{"id":{user_id},'
     rows = session.execute(
         sa.select(col(WebhookDelivery.id), col(WebhookDelivery.payload)).where(
@@ -395,7 +458,7 @@ def _deliveries(session: Session, user_id: int) -> list[tuple[int, str]]:
 
 
 def _scrub_deliveries(
-    session: Session, deliveries: list[tuple[int, str]], old: _Identity, *, drop: bool
+    session: Session, deliveries: list[tuple[int, str]], user_id: int, *, drop: bool
 ) -> None:
     """The delivery log keeps what was sent; the person's name and title leave it. With
     their content, the deliveries of their posts (which hold the text) go."""
@@ -408,8 +471,7 @@ def _scrub_deliveries(
     rows = []
     for delivery_id, payload in deliveries:
         body = json.loads(payload)
-        author = body.get("data", {}).get("author", {})
-        author.update(name=ERASED_NAME, title="")
+        _scrub_authors(body, user_id)
         rows.append(
             {
                 "row_id": delivery_id,
@@ -423,3 +485,16 @@ def _scrub_deliveries(
         .values(payload=sa.bindparam("body")),
         rows,
     )
+
+
+def _scrub_authors(value: Any, user_id: int) -> None:
+    """Every "author" object with the person's id, wherever it sits in a payload, in place."""
+    if isinstance(value, dict):
+        author = value.get("author")
+        if isinstance(author, dict) and author.get("id") == user_id:
+            author.update(name=ERASED_NAME, title="")
+        for item in value.values():
+            _scrub_authors(item, user_id)
+    elif isinstance(value, list):
+        for item in value:
+            _scrub_authors(item, user_id)

@@ -18,6 +18,7 @@ from models import (
     Attachment,
     EventDocument,
     Flag,
+    Group,
     Post,
     PostRevision,
     Resource,
@@ -28,6 +29,10 @@ from models import (
 
 REMOVED_TITLE = "–"
 """The title a removed resource keeps (a title may not be empty)."""
+
+REMOVED_THREAD_TITLE = "Borttagen diskussion"
+"""The title of a discussion they started that holds nothing but removed posts: its title
+was their words too. Stored, so in both languages, like `erasure.ERASED_NAME`."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +112,17 @@ def remove(session: Session, user_id: int) -> Removed:
         )
     )
     changes.restamp(session, posts, theirs)
-    _unindex_empty_threads(session, user_id)
+    _remove_empty_threads(session, user_id, now)
     # The flags they raised are their words too.
     flags = _rows(session.execute(sa.delete(Flag).where(col(Flag.user_id) == user_id)))
     removed_resources = _remove_resources(session, user_id, now)
     return Removed(removed_posts, removed_resources, flags, _remove_files(session, user_id))
 
 
-def _unindex_empty_threads(session: Session, user_id: int) -> None:
-    """A discussion they started with no live post of anyone else leaves the search."""
+def _remove_empty_threads(session: Session, user_id: int, now: Any) -> None:
+    """A discussion they started with no live post of anyone else leaves the search, and
+    its title becomes `REMOVED_THREAD_TITLE`: a new version of it, and of how its group
+    lists it, as a rename by the leads makes (`moderation.update_thread`)."""
     others = select(col(Post.thread_id)).where(
         col(Post.author_id) != user_id, col(Post.deleted_at).is_(None)
     )
@@ -126,6 +133,16 @@ def _unindex_empty_threads(session: Session, user_id: int) -> None:
         sa.delete(SearchEntry).where(
             col(SearchEntry.kind) == "thread", col(SearchEntry.ref_id).in_(empty)
         )
+    )
+    session.execute(
+        sa.update(Group)
+        .where(col(Group.id).in_(select(col(Thread.group_id)).where(col(Thread.id).in_(empty))))
+        .values(version=col(Group.version) + 1)
+    )
+    session.execute(
+        sa.update(Thread)
+        .where(col(Thread.id).in_(empty))
+        .values(title=REMOVED_THREAD_TITLE, version=col(Thread.version) + 1, updated_at=now)
     )
 
 

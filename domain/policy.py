@@ -504,6 +504,25 @@ def archived_groups_clause(actor: Actor) -> ColumnElement[bool]:
     return sa.true() if actor == SYSTEM else readable_groups_clause(actor)
 
 
+def can_read_archive_package(actor: Actor, groups: list[Group | None]) -> bool:
+    """List, download and delete an archive package that holds `groups`: who may archive
+    every one of them, so that no package hands anyone a group they do not read; SYSTEM
+    all. None stands for a group erfa cannot tell (deleted since, or a package that does
+    not say what it holds): only SYSTEM reaches such a package."""
+    if actor == SYSTEM:
+        return True
+    return can_export_archive(actor) and all(
+        group is not None and can_archive_group(actor, group) for group in groups
+    )
+
+
+def require_archive_package_reader(actor: Actor, groups: list[Group | None]) -> None:
+    """A package the actor may not read is hidden (NotFound), like a group they do not see."""
+    require_archive_exporter(actor)
+    if not can_read_archive_package(actor, groups):
+        raise NotFound("package")
+
+
 def visible_groups_clause(actor: Actor) -> ColumnElement[bool]:
     listed = col(Group.visibility) != Visibility.SECRET
     if not actor.member_group_ids:

@@ -327,6 +327,8 @@ def user_erase(
         done = erasure.erase_by_email(session, SYSTEM, email=email, with_content=with_content)
     # Only now that the erasure is committed: a failed commit keeps the files.
     erasure.remove_files(settings.uploads, done.files)
+    exports = personal_data.export_files_of(settings.export_dir, done.user_id)
+    erasure.remove_files(settings.export_dir, [path.name for path in exports])
     typer.echo(done.summary())
 
 

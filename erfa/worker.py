@@ -170,7 +170,11 @@ class Runner:
             directory=self.settings.data_dir / archive.DIRECTORY,
         )
         if made is None:
-            log.warning("archive package %s not made: its maker may not", job.payload.get("name"))
+            log.warning(
+                "archive package %s not made by this run: its maker may not, or another "
+                "runner took the job over",
+                job.payload.get("name"),
+            )
 
     def _export_personal_data(self, job: Job) -> None:
         self._mail(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from domain import audit, directory, erasure, officials, signups, users
+from domain import audit, directory, erasure, officials, personal_data, signups, users
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from erfa import ratelimit
@@ -246,6 +246,8 @@ def erase(
         return see_other(request, "/admin/users?error=erase-refused")
     # Runs after the response, so after the commit: a failed commit keeps the files.
     background.add_task(erasure.remove_files, settings.uploads, done.files)
+    exports = personal_data.export_files_of(settings.export_dir, done.user_id)
+    background.add_task(erasure.remove_files, settings.export_dir, [p.name for p in exports])
     return see_other(request, f"/admin/users?notice=erased{'-content' if with_content else ''}")
 
 

@@ -1,13 +1,14 @@
 """Archive packages in the browser: coordinators ask for a package of a group or a year
 (made by a durable job), see the packages made and those being prepared, download and
-delete them. Every route asks the policy, through the domain."""
+delete them. Every route asks the policy, through the domain: a package holding a group
+the coordinator may not archive is not found, whether downloaded or deleted."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -64,8 +65,10 @@ def archive_start(
 
 
 @router.get("/archive/{package}", name="archive:download")
-def archive_download(package: PackageName, settings: SettingsDep, actor: SignedIn) -> FileResponse:
-    path = archive.package_path(actor, directory=_directory(settings), name=package)
+def archive_download(
+    package: PackageName, session: SessionDep, settings: SettingsDep, actor: SignedIn
+) -> FileResponse:
+    path = archive.package_path(session, actor, directory=_directory(settings), name=package)
     return FileResponse(
         path,
         media_type="application/zip",
@@ -81,6 +84,9 @@ def archive_delete(
     session: SessionDep,
     settings: SettingsDep,
     actor: SignedIn,
+    background: BackgroundTasks,
 ) -> Response:
-    archive.delete_package(session, actor, directory=_directory(settings), name=package)
+    path = archive.delete_package(session, actor, directory=_directory(settings), name=package)
+    # Runs after the response, so after the commit: a failed commit keeps the package.
+    background.add_task(archive.remove_package, path)
     return see_other(request, str(request.url_for("archive:index")) + "?notice=deleted")

@@ -180,8 +180,9 @@ def moderation(live_server: LiveServer, content: dict[str, str]) -> dict[str, st
     posts = api.get(f"/threads/{content['thread']}/posts").json()["items"]
     flagged = api.post(f"/posts/{posts[0]['id']}/flags", json={"reason": "Kontrollera länken"})
     assert flagged.status_code == 201, flagged.text
+    reader_id = api.get("/me").json()["id"]
     api.close()
-    return {"reader": email}
+    return {"reader": email, "reader_id": str(reader_id)}
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -206,6 +207,8 @@ def test_the_moderation_and_administration_pages_have_no_serious_violation(
         "/admin/signups",
         "/admin/municipalities",
         "/admin/municipalities/borlange",
+        f"/admin/users/{moderation['reader_id']}/erase",
+        "/admin/archive",
         "/k/borlange",
         "/themes",
         "/notifications",

@@ -170,3 +170,22 @@ def test_erasing_twice_is_refused(erfa: Any, database: sa.Engine) -> None:
     assert again.exit_code == 1
     assert "erased already" in again.output
     assert listing(erfa) == before
+
+
+def test_a_placeholder_handle_held_by_another_is_one_line_and_exit_1(
+    erfa: Any, database: sa.Engine
+) -> None:
+    """`erased-<id>` held from before such handles were reserved: refused, no traceback."""
+    create(erfa, "samordnare@nora.se", "Sam Ordnare", "--admin")
+    create(erfa, "karin.lund@nora.se", "Karin Lund")
+    with Session(database) as session:
+        karin = session.exec(select(User.id).where(User.email == "karin.lund@nora.se")).one()
+        holder = session.exec(select(User).where(User.email == "samordnare@nora.se")).one()
+        holder.handle = f"erased-{karin}"
+        session.commit()
+    before = listing(erfa)
+    result = erfa("user", "erase", "karin.lund@nora.se")
+    assert result.exit_code == 1
+    assert f"@erased-{karin}" in result.output
+    assert result.output.strip().count("\n") == 0
+    assert listing(erfa) == before

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from domain import personal_data
+from domain.actor import load_actor
+from erfa import db
 from erfa.cli import app
+from models import Job, User, utcnow
 
 
 @pytest.fixture
@@ -87,3 +93,33 @@ def test_export_user_refuses_bad_input_with_one_line_and_writes_nothing(  # type
     assert message in result.output
     assert files_in(tmp_path) == before
     assert (tmp_path / "exists.zip").read_bytes() == b"mine"
+
+
+def test_erasing_an_official_removes_their_packages_and_pending_export(  # type: ignore[no-untyped-def]
+    erfa, fresh_database_url: str, tmp_path: Path
+) -> None:
+    engine = db.create_db_engine(fresh_database_url)
+    try:
+        with Session(engine) as session:
+            karin = session.exec(select(User).where(User.email == "karin.lund@nora.se")).one()
+            assert karin.id is not None
+            assert personal_data.request_export(session, load_actor(session, karin.id))
+            session.commit()
+            karin_id = karin.id
+        exports = tmp_path / "data" / "exports"
+        exports.mkdir(parents=True, exist_ok=True)
+        expires = int((utcnow() + timedelta(days=7)).timestamp())
+        theirs = exports / f"{karin_id}-{expires}-made.zip"
+        other = exports / f"{karin_id + 1}-{expires}-other.zip"
+        for path in (theirs, other):
+            path.write_bytes(b"PK package")
+
+        result = erfa("user", "erase", "karin.lund@nora.se")
+        assert result.exit_code == 0, result.output
+        assert "1 pending exports" in result.output
+        assert not theirs.exists()
+        assert other.read_bytes() == b"PK package"
+        with Session(engine) as session:
+            assert session.exec(select(Job).where(Job.kind == personal_data.EXPORT_JOB)).all() == []
+    finally:
+        engine.dispose()

@@ -7,24 +7,30 @@ import json
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
 
-from domain import archive
+from domain import archive, archive_content, archive_writer, jobs
 from domain.actor import SYSTEM, Actor, load_actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.markup import render_markdown
+from erfa import db
 from models import (
     Adoption,
     Attachment,
+    AuditEntry,
     Event,
     EventDocument,
     Group,
+    Job,
     ProgrammeItem,
     Resource,
     ResourceGoal,
@@ -147,7 +153,7 @@ def _export(
     archive.export(
         session,
         actor,
-        scope=archive.ArchiveScope(**scope),  # type: ignore[arg-type]
+        scope=archive_content.ArchiveScope(**scope),  # type: ignore[arg-type]
         target=target,
         upload_dir=world.upload_dir,
     )
@@ -271,7 +277,7 @@ def test_deleted_posts_are_left_out_and_nothing_reaches_out_of_the_package(
 def test_a_year_package_of_a_coordinator_holds_no_secret_group_they_are_not_in(
     session: Session, world: World, tmp_path: Path
 ) -> None:
-    year = utcnow().astimezone(archive.LOCAL_ZONE).year
+    year = utcnow().astimezone(archive_content.LOCAL_ZONE).year
     package = _export(session, _coordinator(session, world), world, tmp_path / "y.zip", year=year)
     blob = b"".join(package.read(name) for name in package.namelist())
     assert b"Sommarjobb" in blob
@@ -288,7 +294,7 @@ def test_a_year_package_holds_only_what_was_written_that_year(
     old = make_post(session, thread=world.thread, author=world.coordinator, body="Gammalt ABCDE")
     old.created_at = datetime(2019, 6, 1, tzinfo=UTC)
     session.flush()
-    this_year = utcnow().astimezone(archive.LOCAL_ZONE).year
+    this_year = utcnow().astimezone(archive_content.LOCAL_ZONE).year
     package = _export(session, SYSTEM, world, tmp_path / "y.zip", year=this_year)
     assert b"ABCDE" not in b"".join(package.read(name) for name in package.namelist())
     earlier = _export(session, SYSTEM, world, tmp_path / "o.zip", year=2019)
@@ -308,7 +314,7 @@ def test_the_statements_of_a_package_do_not_grow_with_its_posts(
             lambda: archive.export(
                 session,
                 SYSTEM,
-                scope=archive.ArchiveScope(group="arkivgrupp"),
+                scope=archive_content.ArchiveScope(group="arkivgrupp"),
                 target=tmp_path / name,
                 upload_dir=world.upload_dir,
             )
@@ -324,7 +330,7 @@ def test_the_statements_of_a_package_do_not_grow_with_its_posts(
 def test_posts_are_read_in_pages(
     session: Session, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archive, "POST_PAGE", 2)
+    monkeypatch.setattr(archive_writer, "POST_PAGE", 2)
     for n in range(5):
         make_post(session, thread=world.thread, author=world.coordinator, body=f"Sida {n}")
     session.flush()
@@ -363,7 +369,7 @@ def test_an_existing_file_is_never_overwritten_and_a_failed_package_leaves_nothi
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk trouble")
 
-    monkeypatch.setattr(archive._Writer, "_write_index", broken)
+    monkeypatch.setattr(archive_writer.Writer, "_write_index", broken)
     with pytest.raises(RuntimeError):
         _export(session, SYSTEM, world, tmp_path / "q.zip", group="arkivgrupp")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip", "uploads"]
@@ -387,8 +393,213 @@ def test_a_package_is_of_one_group_or_one_year_in_range(
 
 
 def test_file_names_are_made_safe() -> None:
-    assert archive.safe_filename("../../etc/passwd") == "passwd"
+    assert archive_content.safe_filename("../../etc/passwd") == "passwd"
     assert (
-        archive.safe_filename("Årsrapport 2019 (slutlig).docx") == "Arsrapport_2019_slutlig_.docx"
+        archive_content.safe_filename("Årsrapport 2019 (slutlig).docx")
+        == "Arsrapport_2019_slutlig_.docx"
     )
-    assert archive.safe_filename("...") == "fil"
+    assert archive_content.safe_filename("...") == "fil"
+
+
+# --- packages kept under the data folder: who reaches them ------------------------------
+
+
+def _member_coordinator(session: Session, group: Group, name: str = "Ida Insider") -> Actor:
+    insider = make_user(session, is_coordinator=True, name=name)
+    make_membership(session, group=group, user=insider)
+    assert insider.id is not None
+    return load_actor(session, insider.id)
+
+
+def _package(session: Session, actor: Actor, world: World, directory: Path, **scope: object) -> str:
+    name = f"erfa-arkiv-{len(list(directory.glob('*.zip'))) + 1}.zip"
+    _export(session, actor, world, directory / name, **scope)
+    return name
+
+
+def test_a_package_records_its_maker_and_the_groups_it_holds(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    package = _export(
+        session, _coordinator(session, world), world, tmp_path / "p.zip", group="arkivgrupp"
+    )
+    about = json.loads(package.read("manifest.json"))
+    assert about["creator"]["user_id"] == world.coordinator.id
+    assert about["group_ids"] == [world.group.id]
+    year = utcnow().astimezone(archive_content.LOCAL_ZONE).year
+    console = json.loads(
+        _export(session, SYSTEM, world, tmp_path / "y.zip", year=year).read("manifest.json")
+    )
+    assert world.secret.id in console["group_ids"]
+    assert console["creator"]["user_id"] is None
+
+
+def test_a_coordinator_reaches_only_packages_of_groups_they_may_archive(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    directory = tmp_path / "archives"
+    directory.mkdir()
+    insider = _member_coordinator(session, world.secret)
+    cora = _coordinator(session, world)
+    secret = _package(session, insider, world, directory, group="hemlig")
+    year = utcnow().astimezone(archive_content.LOCAL_ZONE).year
+    console = _package(session, SYSTEM, world, directory, year=year)
+    shared = _package(session, insider, world, directory, group="arkivgrupp")
+
+    listed = archive.list_packages(session, cora, directory=directory).packages
+    assert [p.name for p in listed] == [shared]
+    for hidden in (secret, console):
+        with pytest.raises(NotFound):
+            archive.package_path(session, cora, directory=directory, name=hidden)
+        with pytest.raises(NotFound):
+            archive.delete_package(session, cora, directory=directory, name=hidden)
+        assert (directory / hidden).is_file()
+    assert archive.package_path(session, cora, directory=directory, name=shared).is_file()
+    theirs = archive.list_packages(session, insider, directory=directory).packages
+    assert {secret, shared} <= {p.name for p in theirs}
+    assert archive.package_path(session, insider, directory=directory, name=secret).is_file()
+
+
+def test_a_package_that_does_not_say_what_it_holds_is_shown_to_no_coordinator(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    directory = tmp_path / "archives"
+    directory.mkdir()
+    name = "erfa-arkiv-okand.zip"
+    with zipfile.ZipFile(directory / name, "w") as package:
+        package.writestr("manifest.json", '{"scope": {"year": 2024}, "files": []}')
+    cora = _coordinator(session, world)
+    assert archive.list_packages(session, cora, directory=directory).packages == []
+    with pytest.raises(NotFound):
+        archive.package_path(session, cora, directory=directory, name=name)
+
+
+def test_a_coordinator_sees_only_the_packages_being_prepared_they_asked_for_or_may_read(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    insider = _member_coordinator(session, world.secret)
+    cora = _coordinator(session, world)
+    secret = archive.request_export(session, insider, group="hemlig", year=None)
+    their_year = archive.request_export(session, insider, group=None, year=2024)
+    shared = archive.request_export(session, insider, group="arkivgrupp", year=None)
+    own_year = archive.request_export(session, cora, group=None, year=2024)
+    assert "hemlig" in secret
+
+    def pending(actor: Actor) -> set[str]:
+        listing = archive.list_packages(session, actor, directory=tmp_path / "none")
+        return {p.name for p in listing.pending}
+
+    assert pending(cora) == {shared, own_year}
+    assert pending(insider) == {secret, their_year, shared, own_year}
+
+
+def test_deleting_a_package_records_it_and_leaves_the_file_to_remove_after_the_commit(
+    session: Session, world: World, tmp_path: Path
+) -> None:
+    directory = tmp_path / "archives"
+    directory.mkdir()
+    cora = _coordinator(session, world)
+    name = _package(session, cora, world, directory, group="arkivgrupp")
+    path = archive.delete_package(session, cora, directory=directory, name=name)
+    assert path == directory / name
+    assert path.is_file()
+    [entry] = session.exec(
+        select(AuditEntry).where(col(AuditEntry.action) == "archive.delete")
+    ).all()
+    assert entry.detail["package"] == name
+    archive.remove_package(path)
+    assert not path.exists()
+
+
+# --- the job: a long lease, and a run another runner took over ---------------------------
+
+
+@pytest.fixture
+def own_engine(fresh_database_url: str) -> Iterator[Engine]:
+    engine = db.create_db_engine(fresh_database_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class JobWorld:
+    writer: sessionmaker[Session]
+    reader: sessionmaker[Session]
+    job: Job
+    directory: Path
+    upload_dir: Path
+
+    def run(self) -> Path | None:
+        return archive.run_export(
+            self.writer,
+            self.reader,
+            self.job,
+            upload_dir=self.upload_dir,
+            directory=self.directory,
+        )
+
+    def claim(self, later: timedelta) -> list[Job]:
+        """What another runner claims `later` from now, committed."""
+        with db.session_scope(self.writer) as session:
+            return jobs.claim(session, limit=1, now=utcnow() + later, kinds=(archive.EXPORT,))
+
+    def waiting(self) -> list[Job]:
+        with self.writer() as session:
+            return list(session.exec(select(Job)).all())
+
+
+@pytest.fixture
+def job_world(own_engine: Engine, tmp_path: Path) -> JobWorld:
+    writer = db.make_session_factory(own_engine)
+    with db.session_scope(writer) as session:
+        coordinator = make_user(session, is_coordinator=True)
+        group = make_group(session, slug="jobbgrupp")
+        thread = make_thread(session, group=group, author=coordinator, title="Till arkivet")
+        make_post(session, thread=thread, author=coordinator, body="Ett inlägg")
+        assert coordinator.id is not None
+        actor = load_actor(session, coordinator.id)
+        archive.request_export(session, actor, group="jobbgrupp", year=None)
+    with db.session_scope(writer) as session:
+        [job] = jobs.claim(session, limit=1, kinds=(archive.EXPORT,))
+    reader = db.make_session_factory(own_engine, read_only=True)
+    return JobWorld(writer, reader, job, tmp_path / "archives", tmp_path / "uploads")
+
+
+def test_the_job_holds_a_long_lease_while_the_package_is_written(
+    job_world: JobWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claimed: list[list[Job]] = []
+    export = archive.export
+
+    def slow_export(*args: Any, **kwargs: Any) -> archive_content.Counts:
+        claimed.append(job_world.claim(timedelta(minutes=5)))  # past the claim's 20 s
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(archive, "export", slow_export)
+    made = job_world.run()
+    assert claimed == [[]]
+    assert made is not None
+    assert made.is_file()
+    assert job_world.waiting() == []
+
+
+def test_a_run_whose_job_another_runner_took_over_leaves_the_job_to_it(
+    job_world: JobWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = archive.export
+
+    def overtaken(*args: Any, **kwargs: Any) -> archive_content.Counts:
+        assert len(job_world.claim(archive.LEASE + timedelta(minutes=1))) == 1
+        return export(*args, **kwargs)
+
+    original = job_world.job
+    monkeypatch.setattr(archive, "export", overtaken)
+    assert job_world.run() is None
+    [left] = job_world.waiting()
+    assert left.attempts == original.attempts + 1
+    package = job_world.directory / str(original.payload["name"])
+    assert package.is_file()  # the other runner finds it made and leaves it as it is
+    job_world.job = left
+    assert job_world.run() == package
+    assert job_world.waiting() == []

@@ -16,7 +16,17 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, select
 
-from domain import attachments, audit, auth, erasure, resources, threads
+from domain import (
+    attachments,
+    audit,
+    auth,
+    erasure,
+    erasure_content,
+    handles,
+    resources,
+    threads,
+    users,
+)
 from domain.actor import SYSTEM, load_actor
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from erfa.settings import Settings
@@ -207,16 +217,32 @@ def build_world(session: Session, settings: Settings) -> World:
             "body": f"{SECRET_TEXT} ett",
         },
     }
+    # Every payload shape that carries an author (`domain/webhooks.py`): a post's own
+    # (post.created, .updated, .hidden, .deleted) and a discussion's first post's.
+    started = {
+        "type": "thread.created",
+        "data": {
+            "id": opened.id,
+            "group": "radering",
+            "title": "Klimatanpassning",
+            "first_post": payload["data"],
+        },
+    }
+    bos = {
+        "type": "post.created",
+        "data": {"id": 0, "author": {"id": other.id, "name": "Bo Kvar", "title": "Utvecklare"}},
+    }
     for n, hook in enumerate((webhook, others_hook)):
         assert hook.id is not None
-        session.add(
-            WebhookDelivery(
-                webhook_id=hook.id,
-                message_id=f"msg_{person.id}_{n}",
-                event="post.created",
-                payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        for kind, body in (("post", payload), ("thread", started), ("bo", bos)):
+            session.add(
+                WebhookDelivery(
+                    webhook_id=hook.id,
+                    message_id=f"msg_{person.id}_{n}_{kind}",
+                    event=str(body["type"]),
+                    payload=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                )
             )
-        )
     audit.record(
         session,
         SYSTEM,
@@ -528,3 +554,208 @@ def test_an_erased_official_cannot_be_brought_back_or_changed_through_the_api(
     assert official.status is UserStatus.ERASED
     assert not official.is_coordinator
     assert session.exec(select(Membership).where(Membership.user_id == official.id)).all() == []
+
+
+def _authors(value: Any) -> list[dict[str, Any]]:
+    """Every "author" object anywhere in a payload."""
+    if isinstance(value, dict):
+        found = [value["author"]] if isinstance(value.get("author"), dict) else []
+        return found + [a for item in value.values() for a in _authors(item)]
+    if isinstance(value, list):
+        return [a for item in value for a in _authors(item)]
+    return []
+
+
+@pytest.mark.parametrize("with_content", [False, True])
+def test_every_author_object_of_theirs_in_the_delivery_log_is_scrubbed(
+    session: Session, world: World, with_content: bool
+) -> None:
+    assert world.person.id is not None
+    erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=with_content)
+    session.flush()
+    session.expire_all()
+    payloads = [json.loads(d.payload) for d in session.exec(select(WebhookDelivery)).all()]
+    kinds = sorted(payload["type"] for payload in payloads)
+    # Their own webhook went with its log; in the other's, the deliveries of their posts
+    # (their text) go with their content, and Bo's stays.
+    if with_content:
+        assert kinds == ["post.created"]
+    else:
+        assert kinds == ["post.created", "post.created", "thread.created"]
+    theirs = [a for p in payloads for a in _authors(p) if a["id"] == world.person.id]
+    assert len(theirs) == (0 if with_content else 2)
+    assert all((a["name"], a["title"]) == (erasure.ERASED_NAME, "") for a in theirs)
+    bos = [a for p in payloads for a in _authors(p) if a["id"] == world.other.id]
+    assert [(a["name"], a["title"]) for a in bos] == [("Bo Kvar", "Utvecklare")]
+
+
+def test_other_officials_with_near_miss_names_and_addresses_stay_intact(
+    session: Session, world: World
+) -> None:
+    """Only whole values and whole words are the person's: "Åsa Raderadsson" and
+    "lisasa.raderad@ludvika.se" are someone else."""
+    assert world.person.id is not None
+    near = make_user(
+        session,
+        name=f"{NAME}sson",
+        email=f"lis{EMAIL}",
+        handle=f"{world.handle}-2",
+        municipality_id=world.person.municipality_id,
+    )
+    assert near.id is not None
+    coordinator = load_actor(session, world.coordinator.id or 0)
+    near_data = {"email": near.email, "name": near.name, "handle": near.handle}
+    audit.record(
+        session, SYSTEM, "user.invite", target_type="user", target_id=near.id, after=near_data
+    )
+    free_texts = {
+        f"{near.name} leder gruppen": f"{near.name} leder gruppen",
+        f"Skriv till {near.email} eller @{near.handle}": (
+            f"Skriv till {near.email} eller @{near.handle}"
+        ),
+        f"{NAME} och {near.name} leder, @{world.handle} skriver.": (
+            f"{erasure.ERASED_NAME} och {near.name} leder, @erased-{world.person.id} skriver."
+        ),
+        f"Mejla {EMAIL}.": f"Mejla erased-{world.person.id}@invalid.",
+    }
+    for reason in free_texts:
+        audit.record(
+            session,
+            coordinator,
+            "membership.add",
+            target_type="membership",
+            target_id=None,
+            reason=reason,
+        )
+    event = session.exec(select(Event).where(Event.title == "Seminarium")).one()
+    assert event.id is not None
+    speakers = {
+        near.name: near.name,
+        f"{NAME}, {near.name}": f"{erasure.ERASED_NAME}, {near.name}",
+        f"Anna {NAME}dotter": f"Anna {NAME}dotter",
+    }
+    for speaker in speakers:
+        session.add(
+            ProgrammeItem(
+                event_id=event.id, starts_at=event.starts_at, title="Panel", speaker=speaker
+            )
+        )
+    session.flush()
+
+    erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=False)
+    session.flush()
+    session.expire_all()
+
+    kept = session.get(User, near.id)
+    assert kept is not None
+    assert (kept.name, kept.email, kept.handle) == (
+        f"{NAME}sson",
+        f"lis{EMAIL}",
+        near_data["handle"],
+    )
+    invited = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.action == "user.invite", AuditEntry.target_id == near.id
+        )
+    ).one()
+    assert invited.after == near_data
+    reasons = session.exec(
+        select(AuditEntry.reason).where(AuditEntry.action == "membership.add")
+    ).all()
+    for before, after in free_texts.items():
+        assert after in reasons, before
+    stored = session.exec(select(ProgrammeItem.speaker).where(ProgrammeItem.title == "Panel")).all()
+    assert sorted(stored) == sorted(speakers.values())
+
+
+@pytest.mark.parametrize("with_content", [False, True])
+def test_a_discussion_of_nothing_but_their_posts_loses_its_title_with_their_content(
+    session: Session, world: World, api_as: Client, with_content: bool
+) -> None:
+    assert world.person.id is not None
+    assert world.alone.id is not None
+    client = api_as(world.other)
+    cursor = _drain(client, None)[1]
+    group_version = world.group.version
+    alone_version = world.alone.version
+    erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=with_content)
+    session.flush()
+    session.expire_all()
+    listed = client.get(f"/api/v1/groups/{world.group.slug}/threads").json()
+    titles = {item["id"]: item["title"] for item in listed["items"]}
+    alone = session.get(Thread, world.alone.id)
+    assert alone is not None
+    if with_content:
+        assert titles[world.alone.id] == erasure_content.REMOVED_THREAD_TITLE
+        assert alone.version == alone_version + 1
+        assert personal_data_left(session, ["Ensam tråd"]) == []
+    else:
+        assert titles[world.alone.id] == "Ensam tråd"
+    # Others replied to the one they opened: its title stays either way.
+    assert titles[world.opened.id] == "Klimatanpassning"
+    assert titles[world.theirs_elsewhere.id] == "Bos tråd"
+    group = session.get(Group, world.group.id)
+    assert group is not None
+    assert group.version > group_version
+    # The changes feed carries the discussion's posts, tombstones with its content.
+    items, _ = _drain(client, cursor)
+    alone_items = [item for item in items if item["thread_id"] == world.alone.id]
+    assert len(alone_items) == 1
+    assert alone_items[0]["deleted"] is with_content
+
+
+def test_no_official_takes_a_handle_of_the_erased(session: Session, world: World) -> None:
+    """`erased-<id>` is what erasure gives: an official who could take it would make a
+    later erasure of official <id> fail."""
+    assert world.person.id is not None
+    assert world.other.id is not None
+    placeholder = f"erased-{world.person.id}"
+    for typed in (placeholder, f"@Erased-{world.person.id}", "erased-x"):
+        with pytest.raises(Invalid) as refused:
+            users.update_profile(session, SYSTEM, user_id=world.other.id, handle=typed)
+        assert (refused.value.errors[0].field, refused.value.errors[0].code) == (
+            "handle",
+            "reserved",
+        )
+    # A name that folds to one suggests another handle.
+    named = users.create_user(
+        session,
+        SYSTEM,
+        email="erased.kvist@nora.se",
+        name=f"Erased-{world.person.id}",
+        municipality="nora",
+        password="Erfarenheter delas i Bergslagen 2026",
+    )
+    assert named.handle == f"erased.{world.person.id}"
+    assert handles.free_handle(session, placeholder) == f"erased.{world.person.id}-2"
+    # "erased" alone and "erased.x" are no placeholders.
+    assert handles.check_handle("erased") == "erased"
+    users.update_profile(session, SYSTEM, user_id=world.other.id, handle="erased.bo")
+
+    erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=False)
+    session.flush()
+    session.refresh(world.person)
+    assert world.person.handle == placeholder
+
+
+def test_a_placeholder_handle_held_from_before_is_a_conflict_not_a_crash(
+    session: Session, world: World
+) -> None:
+    """An official who took `erased-<id>` before the prefix was reserved keeps it (and may
+    save their profile with it); erasing official <id> is then refused until they have
+    another handle, never a failed statement."""
+    assert world.person.id is not None
+    assert world.other.id is not None
+    holder = session.get(User, world.other.id)
+    assert holder is not None
+    holder.handle = f"erased-{world.person.id}"
+    session.flush()
+    users.update_profile(session, SYSTEM, user_id=world.other.id, handle=holder.handle, title="X")
+    with pytest.raises(Conflict, match=f"@erased-{world.person.id}"):
+        erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=False)
+    session.refresh(world.person)
+    assert world.person.status is UserStatus.ACTIVE
+    users.update_profile(session, SYSTEM, user_id=world.other.id, handle="bo.kvar")
+    erasure.erase_official(session, SYSTEM, user_id=world.person.id, with_content=False)
+    session.flush()
+    assert world.person.handle == f"erased-{world.person.id}"

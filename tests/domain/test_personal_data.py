@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from domain import personal_data
+from domain import personal_data, personal_data_categories, personal_data_readme, users
 from domain.actor import SYSTEM, Actor, load_actor
 from domain.errors import NotFound
 from models import (
@@ -75,13 +75,13 @@ def user_references() -> set[tuple[str, str]]:
 
 
 def test_every_reference_to_an_official_is_covered_by_the_export() -> None:
-    missing = sorted((user_references() | EXTRA_REFERENCES) - set(personal_data.COVERED))
-    assert not missing, f"personal_data.COVERED does not export {missing}"
+    missing = sorted((user_references() | EXTRA_REFERENCES) - set(personal_data_categories.COVERED))
+    assert not missing, f"personal_data_categories.COVERED does not export {missing}"
 
 
 def test_every_category_is_explained_in_the_readme() -> None:
-    names = {"profile", *(category.name for category in personal_data.CATEGORIES)}
-    assert names == set(personal_data.ABOUT)
+    names = {"profile", *(category.name for category in personal_data_categories.CATEGORIES)}
+    assert names == set(personal_data_readme.ABOUT)
 
 
 @dataclass
@@ -310,9 +310,9 @@ def test_an_official_with_a_row_in_every_table_finds_every_row_in_the_export(
     # The world must keep up with the data model: a new reference needs a row here.
     assert set(made.rows) == user_references() | EXTRA_REFERENCES
     package = export(session, made.subject, tmp_path / "uploads")
-    keys = {category.name: category.key for category in personal_data.CATEGORIES}
+    keys = {category.name: category.key for category in personal_data_categories.CATEGORIES}
     for reference, key in sorted(made.rows.items()):
-        name = personal_data.COVERED[reference]
+        name = personal_data_categories.COVERED[reference]
         found = {row[keys[name]] for row in category_rows(package, name)}
         assert key in found, f"{reference}: row {key} is not in data/{name}.json ({found})"
     profile = json.loads(package.read("data/profile.json"))
@@ -367,6 +367,60 @@ def test_a_missing_file_is_listed_rather_than_failing_the_export(
     manifest = json.loads(package.read("manifest.json"))
     assert len(manifest["missing_files"]) == 2
     assert manifest["missing_files"][0] in package.read("LÄSMIG.txt").decode()
+
+
+def test_what_a_coordinator_did_to_others_is_exported_without_the_others_data(
+    session: Session, tmp_path: Path
+) -> None:
+    coordinator = make_user(session, name="Cissi Samordnare", is_coordinator=True)
+    colleague = make_user(session, name="Conny Samordnare", is_coordinator=True)
+    suspended = make_user(session, name="Sune Avstängd", email="sune.avstangd@ludvika.se")
+    assert coordinator.id is not None
+    assert colleague.id is not None
+    assert suspended.id is not None
+    cissi = load_actor(session, coordinator.id)
+    users.set_suspended(
+        session, cissi, user_id=suspended.id, suspended=True, reason="Sunes skäl: sjukskriven"
+    )
+    invited = users.invite_official(
+        session, cissi, email="ines.inbjuden@nora.se", name="Ines Inbjuden", municipality="nora"
+    )
+    # What is done about the coordinator is theirs, with the reason.
+    users.set_suspended(
+        session,
+        load_actor(session, colleague.id),
+        user_id=coordinator.id,
+        suspended=True,
+        reason="Cissis skäl: tjänstledig",
+    )
+    package = export(session, coordinator, tmp_path)
+    everything = b"".join(package.read(name) for name in package.namelist())
+    for others in (
+        "Sunes skäl",
+        "sune.avstangd@ludvika.se",
+        "Sune Avstängd",
+        "ines.inbjuden@nora.se",
+        "Ines Inbjuden",
+    ):
+        assert others.encode() not in everything, others
+    entries = {
+        (entry["action"], entry["target_id"]): entry
+        for entry in category_rows(package, "audit_entries")
+    }
+    for acted in (("user.suspend", suspended.id), ("user.invite", invited.id)):
+        entry = entries[acted]
+        assert entry["actor_id"] == coordinator.id
+        assert entry["target_type"] == "user"
+        assert entry["created_at"]
+        assert (entry["reason"], entry["before"], entry["after"], entry["detail"]) == (
+            None,
+            None,
+            None,
+            None,
+        )
+    about = entries["user.suspend", coordinator.id]
+    assert about["reason"] == "Cissis skäl: tjänstledig"
+    assert about["after"] == {"status": "suspended"}
 
 
 def test_the_export_asks_one_statement_per_category_however_many_posts(

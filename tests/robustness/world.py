@@ -466,5 +466,5 @@ def _archive_package(app: FastAPI) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     name = "erfa-arkiv-svepet.zip"
     with zipfile.ZipFile(folder / name, "w") as package:
-        package.writestr("manifest.json", '{"scope": {"year": 2026}, "files": []}')
+        package.writestr("manifest.json", '{"scope": {"year": 2026}, "group_ids": [], "files": []}')
     return name

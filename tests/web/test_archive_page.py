@@ -103,6 +103,36 @@ def test_a_coordinator_asks_for_a_package_sees_it_pending_then_downloads_it(
     assert browser.get(f"/admin/archive/{name}").status_code == 404
 
 
+def test_a_coordinator_neither_sees_nor_reaches_a_package_of_a_secret_group_they_are_not_in(
+    browser_as: Browser,
+    coordinator: User,
+    session: Session,
+    engine: Engine,
+    settings_here: Settings,
+    connection: sa.Connection,
+) -> None:
+    secret = make_group(session, slug="lonngrupp", name="Lönngruppen", visibility=Visibility.SECRET)
+    insider = make_user(session, is_coordinator=True, name="Ida Insider")
+    make_membership(session, group=secret, user=insider)
+    theirs, cora = browser_as(insider), browser_as(coordinator)
+    assert (
+        theirs.post("/admin/archive", data={"scope": "group", "group": "lonngrupp"}).status_code
+        == 303
+    )
+    [job] = session.exec(select(Job).where(col(Job.kind) == archive.EXPORT)).all()
+    name = str(job.payload["name"])
+    assert name in theirs.get("/admin/archive").text
+    assert "lonngrupp" not in cora.get("/admin/archive").text  # not even being prepared
+
+    assert run_archive_jobs(engine, settings_here, connection) == 1
+    assert f'href="/admin/archive/{name}"' in theirs.get("/admin/archive").text
+    assert "lonngrupp" not in cora.get("/admin/archive").text
+    assert cora.get(f"/admin/archive/{name}").status_code == 404
+    assert cora.post(f"/admin/archive/{name}/delete").status_code == 404
+    assert (settings_here.data_dir / archive.DIRECTORY / name).is_file()
+    assert theirs.get(f"/admin/archive/{name}").status_code == 200
+
+
 def test_a_year_out_of_range_is_shown_on_the_form(
     browser_as: Browser, coordinator: User, session: Session
 ) -> None:

@@ -113,9 +113,13 @@ def test_an_expired_link_says_so_in_a_readable_page(
     expired = int((utcnow() - timedelta(minutes=1)).timestamp())
     name = f"{karin.id}-{expired}-gone"
     settings.export_dir.mkdir(parents=True, exist_ok=True)
-    (settings.export_dir / f"{name}.zip").write_bytes(b"PK old")
+    stale = settings.export_dir / f"{name}.zip"
+    stale.write_bytes(b"PK old")
     token = personal_data.export_token(personal_data_export_key(settings), name)
-    response = browser_as(karin).get(f"/settings/export/{token}")
+    try:
+        response = browser_as(karin).get(f"/settings/export/{token}")
+    finally:
+        stale.unlink()  # the data folder outlives the test: the purge of others counts it
     assert response.status_code == 410
     assert "The download link has expired" in response.text
     assert b"PK old" not in response.content
@@ -130,3 +134,49 @@ def test_asking_for_the_data_needs_the_csrf_token(
     response = browser.post("/settings/export")
     assert response.status_code == 403
     assert export_jobs(session, karin) == []
+
+
+def test_an_erasure_takes_the_officials_packages_and_pending_exports_with_it(
+    session: Session,
+    browser_as: Callable[[User], TestClient],
+    engine: Engine,
+    connection: sa.Connection,
+    settings: Settings,
+    smtp_server: tuple[str, Inbox],
+) -> None:
+    coordinator = make_user(session, is_coordinator=True)
+    karin = make_user(session, name="Karin Lund", email="karin.lund@nora.se")
+    olle = make_user(session, name="Olle Berg")
+    assert karin.id is not None
+    assert olle.id is not None
+    before = {path.name for path in settings.export_dir.glob("*.zip")}
+    for official in (karin, olle):
+        assert browser_as(official).post("/settings/export").status_code == 303
+    assert run_export_jobs(engine, connection, settings, smtp_server[0]) == 2
+    [made] = [
+        path
+        for path in personal_data.export_files_of(settings.export_dir, karin.id)
+        if path.name not in before
+    ]
+    [kept] = [
+        path
+        for path in personal_data.export_files_of(settings.export_dir, olle.id)
+        if path.name not in before
+    ]
+    assert browser_as(karin).post("/settings/export").status_code == 303
+    assert len(export_jobs(session, karin)) == 1
+    inbox = smtp_server[1]
+    inbox.messages.clear()
+
+    erased = browser_as(coordinator).post(
+        f"/admin/users/{karin.id}/erase", data={"confirmation": "karin.lund@nora.se"}
+    )
+    assert erased.status_code == 303
+    assert not made.exists()
+    assert personal_data.export_files_of(settings.export_dir, karin.id) == []
+    assert kept.is_file()  # another official's package stays
+    assert export_jobs(session, karin) == []
+    assert run_export_jobs(engine, connection, settings, smtp_server[0]) == 0
+    assert inbox.messages == []
+    assert list(settings.export_dir.glob(f"{karin.id}-*")) == []
+    kept.unlink()

@@ -149,3 +149,25 @@ def test_erasing_with_content_removes_the_files_after_the_commit(
     assert again.status_code == 303
     assert again.headers["location"].endswith("error=erase-refused")
     assert erasure.ERASED_NAME in coordinator.get("/admin/users?status=erased").text
+
+
+def test_a_placeholder_handle_held_by_another_is_refused_readably(
+    browser_as: Browser, session: Session, world: World
+) -> None:
+    """An official who took `erased-<id>` before such handles were reserved: the erasure
+    of official <id> is refused (never a server error) until they have another."""
+    holder = world.other
+    holder.handle = f"erased-{world.person.id}"
+    session.flush()
+    coordinator = browser_as(world.coordinator)
+    path = f"/admin/users/{world.person.id}/erase"
+    assert coordinator.get(path).status_code == 409
+    answer = coordinator.post(path, data={"confirmation": EMAIL})
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("error=erase-refused")
+    assert not erased(session, world.person)
+    holder.handle = "bo.kvar"
+    session.flush()
+    answer = coordinator.post(path, data={"confirmation": EMAIL})
+    assert answer.headers["location"].endswith("/admin/users?notice=erased")
+    assert erased(session, world.person)

@@ -174,6 +174,19 @@ def test_a_handle_another_official_holds_is_refused_as_taken(
     assert karin.handle == "karin.lund"
 
 
+def test_a_handle_kept_for_erased_officials_is_refused_with_its_reason(
+    browser_as: Browser, session: Session, karin: User
+) -> None:
+    refused = browser_as(karin).post(
+        "/settings/profile",
+        data={"name": "Karin Lund", "title": "", "locale": "sv", "handle": "erased-5"},
+    )
+    assert refused.status_code == 422
+    assert "reserverade för raderade tjänstepersoner" in refused.text
+    session.refresh(karin)
+    assert karin.handle == "karin.lund"
+
+
 def test_the_api_shows_ones_own_handle(api_as: Browser, karin: User) -> None:
     me = api_as(karin).get("/api/v1/me")
     assert me.status_code == 200
