@@ -17,6 +17,7 @@ from api.openapi import install_openapi
 from erfa import db, worker
 from erfa.bodies import BodyLimitMiddleware
 from erfa.errors import install_error_handlers
+from erfa.live import LiveHub
 from erfa.ratelimit import create_rate_limiter
 from erfa.security import SecurityHeadersMiddleware
 from erfa.settings import Settings
@@ -40,7 +41,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
             # requests that make many objects (docs/BENCHMARKS.md, "Sync feed").
             gc.freeze()
         runner = worker.start_in_thread(settings, engine) if run_jobs else None
+        hub: LiveHub = app.state.live
+        await hub.start(app.state.read_session_factory, app.state.session_factory)
         yield
+        await hub.stop()
         if runner is not None:
             thread, stop = runner
             stop.set()
@@ -60,6 +64,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.state.session_factory = db.make_session_factory(engine)
     app.state.read_session_factory = db.make_session_factory(engine, read_only=True)
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
+    app.state.live = LiveHub(redis_url=settings.redis_url)
 
     install_error_handlers(app)
     app.add_middleware(

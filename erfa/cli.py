@@ -41,7 +41,7 @@ from domain.actor import SYSTEM
 from domain.errors import DomainError
 from domain.event_fields import STOCKHOLM
 from domain.markup import RENDERER_VERSION
-from erfa import backup, db, mail, sync_client, worker
+from erfa import backup, db, live, mail, sync_client, worker
 from erfa.settings import Settings
 from models import MemberRole, Visibility, utcnow
 
@@ -64,7 +64,10 @@ app.add_typer(archive_app, name="archive")
 app.add_typer(retention_app, name="retention")
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
-LIMIT_CONCURRENCY = 256
+REQUESTS_AT_ONCE = 256
+LIMIT_CONCURRENCY = REQUESTS_AT_ONCE + live.MAX_STREAMS
+"""Connections a worker takes at once: live streams (each an open connection, capped by
+erfa.live) on top of the requests it serves."""
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

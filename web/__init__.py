@@ -14,6 +14,7 @@ from web import (
     group_admin,
     groups,
     language,
+    live,
     moderation,
     municipalities_admin,
     municipality_pages,
@@ -35,6 +36,7 @@ router.include_router(settings.router)
 router.include_router(groups.router)
 router.include_router(group_admin.router)
 router.include_router(threads.router)
+router.include_router(live.router)
 router.include_router(moderation.router)
 router.include_router(resources.router)
 router.include_router(search.router)

@@ -5,6 +5,9 @@
 // in place, Ctrl/Cmd+Enter to send, and unsent text kept per discussion (or per group for
 // a new discussion) in localStorage until it is sent. Words shown to people come from
 // the page (data- attributes), so they are in the reader's language.
+// Live replies: an open discussion page (`[data-live]`) listens to its event stream and
+// appends each new reply as the server rendered it, announced politely; without the
+// script the page simply shows new replies on the next load.
 "use strict";
 
 (() => {
@@ -493,4 +496,65 @@
     selected = null;
     button.hidden = true;
   });
+  // --- Live replies: Server-Sent Events from /t/{id}/live ------------------------------
+
+  let live = null; // {element, source} of the page's stream
+  const RETRY_FULL_MS = 30_000; // the server was full (503): try again later
+
+  function stopLive() {
+    live?.source.close();
+    clearTimeout(live?.retry);
+    live = null;
+  }
+
+  function appendReply(html) {
+    const list = document.getElementById("post_list");
+    if (!list) return;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    const post = template.content.firstElementChild;
+    if (!post?.id || document.getElementById(post.id)) return; // shown already: no duplicate
+    const posts = list.querySelectorAll(":scope > article.post");
+    const last = posts[posts.length - 1];
+    if (last) last.after(post);
+    else list.prepend(post);
+    window.htmx?.process(post);
+    const region = live?.element;
+    const author = post.querySelector(`#${post.id}-by strong`)?.textContent.trim() ?? "";
+    if (region) region.textContent = `${region.dataset.liveLabel ?? ""} ${author}`.trim();
+  }
+
+  function listen(element) {
+    if (live?.element === element) return;
+    stopLive();
+    const source = new EventSource(element.dataset.live);
+    live = { element, source, retry: 0 };
+    source.addEventListener("post", (event) => {
+      if (!document.body.contains(element)) return stopLive();
+      appendReply(event.data);
+    });
+    source.addEventListener("end", stopLive); // the reader may no longer read it
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED || live?.source !== source) return;
+      live.retry = setTimeout(() => {
+        if (live?.source !== source) return;
+        live = null;
+        if (document.body.contains(element)) listen(element);
+      }, RETRY_FULL_MS);
+    });
+  }
+
+  function liveWithin(root) {
+    if (live && !document.body.contains(live.element)) stopLive(); // another page now
+    if (!(root instanceof Element || root instanceof Document)) return;
+    const element = root instanceof Element && root.matches("[data-live]") ? root : root.querySelector("[data-live]");
+    if (element && "EventSource" in window) listen(element);
+  }
+
+  document.addEventListener("htmx:load", (event) => liveWithin(event.target));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => liveWithin(document));
+  } else {
+    liveWithin(document);
+  }
 })();

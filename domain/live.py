@@ -1,0 +1,124 @@
+"""What live pages learn from the change feed: new replies of an open discussion.
+
+Positions are the feed's own (`domain/changes.py`, docs/SYNC.md) and are read below the
+same fence as the sync feed: a reply that commits late, behind a position a page was
+already told, cannot happen, so a page that asks again from the last position it was told
+misses nothing.
+
+Two readings:
+- `feed_moves` is one process's look at the feed, for everybody at once: which
+  discussions changed after a position. It tells nobody what changed, only whom to wake;
+  each woken page then asks for itself.
+- `new_replies` is one reader's question, asked again at every wake-up: the discussion is
+  read through the page's own read model (`threads.get_thread`, `threads.list_posts`), so
+  the posts carry the same `can_*` flags as on the page, and a reader who may no longer
+  read the group gets `NotFound`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from domain import changes, policy, threads
+from domain.actor import Actor
+from domain.sync import Position
+from domain.threads import PostView
+from models import Post
+
+BATCH = 100
+"""Replies one reading returns at most; the rest come at once in the next."""
+
+_post: sa.Table = Post.__table__  # type: ignore[attr-defined]
+
+
+def _after(session: Session, after: Position) -> list[sa.ColumnElement[bool]]:
+    """Feed positions after `after` that no later commit can precede (the feed's fence)."""
+    order = (_post.c.change_txid, _post.c.change_seq)
+    where = [sa.tuple_(*order) > sa.tuple_(sa.literal(after.txid), sa.literal(after.seq))]
+    fence = changes.fence(session)
+    if fence is not None:
+        below = _post.c.change_txid < fence.below
+        where.append(below if fence.own is None else sa.or_(below, order[0] == fence.own))
+    return where
+
+
+def start(session: Session) -> Position:
+    """Where a process starts watching: at or before every change not yet visible."""
+    txid, seq = changes.horizon(session)
+    return Position(txid, seq)
+
+
+@dataclass(frozen=True)
+class Moves:
+    position: Position
+    """The last change read: the next look starts after it."""
+    thread_ids: frozenset[int]
+    has_more: bool
+
+
+def feed_moves(session: Session, *, after: Position, limit: int = 1000) -> Moves:
+    """The discussions whose posts changed after `after`, below the fence. Nothing of a
+    post's content is read: it only says whom to wake."""
+    rows = session.execute(
+        sa.select(_post.c.thread_id, _post.c.change_txid, _post.c.change_seq)
+        .where(*_after(session, after))
+        .order_by(_post.c.change_txid, _post.c.change_seq)
+        .limit(limit + 1)
+    ).all()
+    shown = rows[:limit]
+    position = Position(shown[-1][1], shown[-1][2]) if shown else after
+    return Moves(position, frozenset(row[0] for row in shown), len(rows) > limit)
+
+
+@dataclass(frozen=True)
+class Reply:
+    position: Position
+    """The change's position in the feed: the event's id."""
+    view: PostView
+
+
+@dataclass(frozen=True)
+class Replies:
+    thread_id: int
+    can_reply: bool
+    replies: list[Reply]
+    has_more: bool
+
+
+def new_replies(
+    session: Session,
+    actor: Actor,
+    *,
+    thread_id: int,
+    after_post: int,
+    since: Position,
+    limit: int = BATCH,
+) -> Replies:
+    """The posts of the discussion past its post number `after_post` (the last one the
+    page showed) whose change comes after `since`, in feed order, each as the page shows
+    it. `NotFound` when the reader may not read the discussion (any more)."""
+    policy.require_signed_in(actor)
+    view = threads.get_thread(session, actor, thread_id)
+    rows = session.execute(
+        sa.select(_post.c.id, _post.c.position, _post.c.change_txid, _post.c.change_seq)
+        .where(_post.c.thread_id == thread_id, _post.c.position > after_post)
+        .where(*_after(session, since))
+        .order_by(_post.c.change_txid, _post.c.change_seq)
+        .limit(limit + 1)
+    ).all()
+    changed = rows[:limit]
+    if not changed:
+        return Replies(thread_id, view.can_reply, [], False)
+    first = min(row[1] for row in changed)
+    last = max(row[1] for row in changed)
+    views = {
+        item.post.id: item
+        for item in threads.list_posts(
+            session, actor, thread_id=thread_id, after_position=first - 1, limit=last - first + 1
+        )
+    }
+    replies = [Reply(Position(row[2], row[3]), views[row[0]]) for row in changed if row[0] in views]
+    return Replies(thread_id, view.can_reply, replies, len(rows) > limit)

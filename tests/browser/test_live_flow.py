@@ -1,0 +1,42 @@
+"""Live replies in Chromium: a reply by one official appears on another's open page."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveServer
+from tests.browser.flows import group_with, official, sign_in, start_discussion, unique
+
+# Set on `window` before the reply: still there afterwards means no page load.
+MARKER = "window.erfaStayedOnPage"
+
+
+def test_a_reply_by_b_appears_on_a_s_open_page_within_a_second_without_reload(
+    page: Page, other_page: Page, live_server: LiveServer
+) -> None:
+    anna = official(live_server, "Anna Live")
+    bo = official(live_server, "Bo Live")
+    slug = group_with(live_server, anna, bo)
+    sign_in(page, anna)
+    thread_id = start_discussion(page, slug, f"Sommarjobb {unique()}", "Hur många platser har ni?")
+    with page.expect_response(lambda response: "/live?after=1" in response.url) as opened:
+        page.reload()  # the page's stream, opened by the script
+    assert opened.value.status == 200
+    page.evaluate(f"{MARKER} = true")
+
+    sign_in(other_page, bo)
+    other_page.goto(f"/t/{thread_id}")
+    other_page.get_by_label("Ditt svar (Markdown)").fill("Vi har **40** platser i år.")
+    other_page.get_by_role("button", name="Skicka svar").click()
+    expect(other_page.get_by_text("Vi har 40 platser i år.")).to_be_visible()
+    answered = time.monotonic()
+
+    posts = page.get_by_role("region", name="Inlägg").get_by_role("article")
+    expect(posts.last).to_contain_text("Vi har 40 platser i år.", timeout=1_000)
+    assert time.monotonic() - answered < 1.5  # the page's own 1 s, and Playwright's polling
+    expect(posts).to_have_count(2)
+    expect(posts.last.locator("strong", has_text="40")).to_be_visible()
+    expect(page.locator("#live-replies")).to_contain_text("Bo Live")
+    assert page.evaluate(MARKER) is True

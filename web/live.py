@@ -1,0 +1,164 @@
+"""Live discussion pages: new replies as Server-Sent Events (`GET /t/{id}/live`).
+
+The page (threads/detail.html) names the last post it shows; the stream sends every post
+past it, as the page would render it, each as an event whose id is the change's position
+in the feed (`txid.seq`). A browser that reconnects sends the last id it got
+(`Last-Event-ID`) and is told what came after it, from the database.
+
+While it waits, a stream holds no database session: the process's hub (erfa/live.py)
+wakes it when its discussion changed. Then it identifies the reader again from the session
+cookie and asks the domain (`domain.live.new_replies`) in one short read session in the
+thread pool; a reader who was signed out or may no longer read the discussion gets an
+`end` event and the stream ends. A comment every `HEARTBEAT_S` keeps proxies from closing
+an idle stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from domain import auth, live
+from domain.actor import ANONYMOUS, Actor, load_actor
+from domain.errors import NotFound, Unauthenticated
+from domain.sync import Position
+from erfa import i18n
+from erfa.deps import IdPath
+from erfa.live import Full, LiveHub, Subscription
+from web import csrf
+from web.deps import session_secret
+from web.rendering import request_locale, templates
+
+router = APIRouter()
+
+HEARTBEAT_S = 15.0
+NO_STORE = {"Cache-Control": "no-store"}
+RETRY_AFTER_S = 30
+"""What a refused stream (the process holds as many as it may) is told to wait."""
+END = "event: end\ndata: \n\n"
+"""Told to a reader who may no longer read the discussion: the page stops listening."""
+_EVENT_ID = re.compile(r"(\d{1,18})\.(\d{1,18})")
+
+
+def event_id(position: Position) -> str:
+    return f"{position.txid}.{position.seq}"
+
+
+def parse_event_id(value: str | None) -> Position:
+    """The position a reconnecting browser names; the start of the feed when it names
+    none (or nothing valid): then the page's last post number bounds what is sent."""
+    found = _EVENT_ID.fullmatch((value or "").strip())
+    return Position(int(found[1]), int(found[2])) if found else Position()
+
+
+@dataclass(frozen=True)
+class Batch:
+    text: str
+    """The events, ready to send ("" when nothing changed)."""
+    position: Position
+    ended: bool = False
+    has_more: bool = False
+
+
+def _reader(request: Request, session: Session) -> Actor:
+    """The official behind the session cookie, asked again at every reading."""
+    secret = session_secret(request)
+    found = auth.find_session(session, secret) if secret else None
+    if found is None:
+        return ANONYMOUS
+    return load_actor(session, found.user_id)
+
+
+def _read(request: Request, thread_id: int, after_post: int, since: Position) -> Batch:
+    """One reading, in the thread pool: the new replies, rendered as the page renders a
+    post (threads/post.html), with the session closed before rendering. Raises
+    `NotFound` or `Unauthenticated` when the reader may not read the discussion (now)."""
+    factory = request.app.state.read_session_factory
+    with factory() as session:
+        actor = _reader(request, session)
+        replies = live.new_replies(
+            session, actor, thread_id=thread_id, after_post=after_post, since=since
+        )
+    request.state.actor = actor
+    i18n.activate(request_locale(request))
+    template = templates.env.get_template("threads/post.html")
+    token = csrf.token(request)
+    chunks: list[str] = []
+    for reply in replies.replies:
+        html = template.render(
+            request=request,
+            item=reply.view,
+            csrf_token=token,
+            can_reply=replies.can_reply,
+            current_actor=actor,
+        )
+        data = "".join(f"data: {line}\n" for line in html.strip().splitlines())
+        chunks.append(f"id: {event_id(reply.position)}\nevent: post\n{data}\n")
+    position = replies.replies[-1].position if replies.replies else since
+    return Batch("".join(chunks), position, has_more=replies.has_more)
+
+
+def _read_on(request: Request, thread_id: int, after_post: int, since: Position) -> Batch:
+    """`_read` for a stream under way: a reader who lost the discussion gets `end`."""
+    try:
+        return _read(request, thread_id, after_post, since)
+    except (NotFound, Unauthenticated):
+        return Batch(END, since, ended=True)
+
+
+@router.get("/t/{thread_id}/live", name="threads:live")
+async def thread_live(
+    request: Request,
+    thread_id: IdPath,
+    after: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> Response:
+    """Replies past post number `after` as they are written (text/event-stream). A client
+    that does not accept an event stream gets what is waiting now, and the answer ends."""
+    since = parse_event_id(request.headers.get("Last-Event-ID"))
+    if "text/event-stream" not in request.headers.get("Accept", ""):
+        batch = await run_in_threadpool(_read, request, thread_id, after, since)
+        return Response(batch.text, media_type="text/event-stream", headers=NO_STORE)
+    hub: LiveHub = request.app.state.live
+    try:
+        subscription = await hub.subscribe(thread_id)
+    except Full:
+        return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    try:  # subscribed first: what commits after this reading wakes the stream
+        first = await run_in_threadpool(_read, request, thread_id, after, since)
+    except BaseException:
+        subscription.close()
+        raise
+    return StreamingResponse(
+        _events(request, subscription, after, first),
+        media_type="text/event-stream",
+        headers={**NO_STORE, "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(
+    request: Request, subscription: Subscription, after: int, batch: Batch
+) -> AsyncIterator[str]:
+    try:
+        yield f"retry: 2000\n\n{batch.text}"
+        while not batch.ended:
+            if batch.has_more:
+                subscription.wake()
+            if not await subscription.wait(HEARTBEAT_S):
+                yield ": still here\n\n"
+                continue
+            if subscription.closed:
+                return
+            batch = await run_in_threadpool(
+                _read_on, request, subscription.thread_id, after, batch.position
+            )
+            if batch.text:
+                yield batch.text
+    finally:
+        subscription.close()
