@@ -8,9 +8,9 @@ process's resident memory, opens `--streams` event streams on the discussion
 (`GET /t/{id}/live`, as the page's script does), measures the memory again, then the CPU
 time the process spends over `--idle` seconds while they stay open and nothing is written.
 
-`erfa serve` caps a worker's concurrent connections (`LIMIT_CONCURRENCY` in erfa/cli.py);
-this script starts the worker with `--limit-concurrency` (default: streams + 100), since
-each stream is a connection.
+Each stream is a connection: `erfa serve` lets a worker hold the 1 000 streams erfa.live
+allows on top of 256 requests (`LIMIT_CONCURRENCY` in erfa/cli.py); this script starts the
+worker with `--limit-concurrency` (default: streams + 100), so that more can be tried.
 """
 
 from __future__ import annotations
