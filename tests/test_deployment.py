@@ -20,13 +20,19 @@ def test_dockerfile_installs_with_uv_from_the_lock_and_serves_erfa() -> None:
 def test_compose_starts_postgresql_redis_and_erfa_workers() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "erfa"}
+    assert set(services) == {"postgres", "redis", "erfa", "worker"}
     erfa = services["erfa"]
     assert erfa["environment"]["ERFA_DATABASE_URL"].startswith("postgresql://")
     assert erfa["environment"]["ERFA_REDIS_URL"].startswith("redis://redis:")
     assert "${ERFA_SECRET_KEY:?" in erfa["environment"]["ERFA_SECRET_KEY"]
     assert erfa["command"][erfa["command"].index("--workers") + 1] != "1"
     assert set(erfa["depends_on"]) == {"postgres", "redis"}
+    worker = services["worker"]
+    assert worker["command"][-2:] == ["erfa", "worker"]
+    assert worker["environment"] == {
+        key: value for key, value in erfa["environment"].items() if key.startswith("ERFA_")
+    }
+    assert worker["volumes"] == erfa["volumes"]
 
 
 def _runtime_requirements() -> set[str]:
