@@ -18,6 +18,7 @@ from domain import (
     event_views,
     goals,
     groups,
+    live,
     notifications,
     reading,
     themes,
@@ -28,6 +29,7 @@ from domain.event_views import GroupEvents
 from domain.groups import GroupView
 from domain.join_requests import JoinRequestView
 from domain.memberships import MemberView
+from domain.sync import Position
 from domain.themes import ThemeView
 from models import Goal, Municipality, Thread, User
 
@@ -51,6 +53,9 @@ class GroupPage:
     goals: list[Goal]
     theme_choices: list[ThemeView]
     events: GroupEvents | None
+    live_since: Position | None = None
+    """The change-feed position the page is read at (before its discussions): what the
+    live stream counts as new starts after it. None when the reader sees no list."""
 
     def context(self) -> dict[str, Any]:
         """The template's names for the parts (templates/groups/detail.html)."""
@@ -59,6 +64,7 @@ class GroupPage:
 
 def group_page(session: Session, actor: Actor, slug: str, *, page: int = 1) -> GroupPage:
     view = groups.get_group(session, actor, slug)
+    live_since = live.start(session) if view.can_read and page == 1 else None
     members = (
         groups.list_members(session, actor, slug=slug, limit=MEMBERS_SHOWN, leads_first=True)
         if view.can_list_members
@@ -93,4 +99,5 @@ def group_page(session: Session, actor: Actor, slug: str, *, page: int = 1) -> G
         goals=goals.list_goals(session) if view.can_post or view.goals else [],
         theme_choices=themes.list_themes(session, actor) if view.can_post else [],
         events=event_views.group_events(session, actor, view.group) if view.can_read else None,
+        live_since=live_since,
     )

@@ -1,4 +1,5 @@
-"""What live pages learn from the change feed: new replies of an open discussion.
+"""What live pages learn from the change feed: new replies of an open discussion, and
+the discussions started in a group since its page was rendered.
 
 Positions are the feed's own (`domain/changes.py`, docs/SYNC.md) and are read below the
 same fence as the sync feed: a reply that commits late, behind a position a page was
@@ -13,6 +14,9 @@ Two readings:
   read through the page's own read model (`threads.get_thread`, `threads.list_posts`), so
   the posts carry the same `can_*` flags as on the page, and a reader who may no longer
   read the group gets `NotFound`.
+- `new_discussions` is one reader's question of a group page: how many discussions began
+  in the group after the page's position, asked again at every wake-up, `NotFound` when
+  the reader may no longer read the group.
 """
 
 from __future__ import annotations
@@ -22,16 +26,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from domain import changes, policy, threads
+from domain import changes, directory, policy, threads
 from domain.actor import Actor
 from domain.sync import Position
 from domain.threads import PostView
-from models import Post
+from models import Post, Thread
 
 BATCH = 100
 """Replies one reading returns at most; the rest come at once in the next."""
 
 _post: sa.Table = Post.__table__  # type: ignore[attr-defined]
+_thread: sa.Table = Thread.__table__  # type: ignore[attr-defined]
 
 
 def _after(session: Session, after: Position) -> list[sa.ColumnElement[bool]]:
@@ -57,20 +62,35 @@ class Moves:
     """The last change read: the next look starts after it."""
     thread_ids: frozenset[int]
     has_more: bool
+    group_ids: frozenset[int] = frozenset()
+    """The groups whose discussions' first posts changed (a discussion begun, moved in,
+    or its opening post edited): their pages count again."""
 
 
 def feed_moves(session: Session, *, after: Position, limit: int = 1000) -> Moves:
-    """The discussions whose posts changed after `after`, below the fence. Nothing of a
-    post's content is read: it only says whom to wake."""
+    """The discussions whose posts changed after `after`, below the fence, and the groups
+    of those whose first post did. Nothing of a post's content is read: it only says whom
+    to wake."""
     rows = session.execute(
-        sa.select(_post.c.thread_id, _post.c.change_txid, _post.c.change_seq)
+        sa.select(
+            _post.c.thread_id,
+            _post.c.change_txid,
+            _post.c.change_seq,
+            sa.case((_post.c.position == 1, _thread.c.group_id)),
+        )
+        .join(_thread, _thread.c.id == _post.c.thread_id)
         .where(*_after(session, after))
         .order_by(_post.c.change_txid, _post.c.change_seq)
         .limit(limit + 1)
     ).all()
     shown = rows[:limit]
     position = Position(shown[-1][1], shown[-1][2]) if shown else after
-    return Moves(position, frozenset(row[0] for row in shown), len(rows) > limit)
+    return Moves(
+        position,
+        frozenset(row[0] for row in shown),
+        len(rows) > limit,
+        frozenset(row[3] for row in shown if row[3] is not None),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,3 +142,41 @@ def new_replies(
     }
     replies = [Reply(Position(row[2], row[3]), views[row[0]]) for row in changed if row[0] in views]
     return Replies(thread_id, view.can_reply, replies, len(rows) > limit)
+
+
+@dataclass(frozen=True)
+class NewDiscussions:
+    group_id: int
+    count: int
+    """Discussions begun in the group after the page's position that the reader may read."""
+    position: Position
+    """The newest of them in the feed (the page's position when there are none)."""
+
+
+def new_discussions(
+    session: Session, actor: Actor, *, slug: str, since: Position
+) -> NewDiscussions:
+    """How many discussions began in the group `slug` after `since` (the position of the
+    group page): their opening posts came into the feed after it and are unedited, so an
+    edit of an older discussion's opening post is not one. A discussion moved into the
+    group counts, as it is new on the page. `NotFound` when the reader may not read the
+    group's discussions (any more)."""
+    policy.require_signed_in(actor)
+    group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
+    assert group.id is not None
+    first_posts = (
+        sa.select(_post.c.change_txid, _post.c.change_seq)
+        .join(_thread, _thread.c.id == _post.c.thread_id)
+        .where(_thread.c.group_id == group.id, _post.c.position == 1)
+        .where(_post.c.edited_at.is_(None), _post.c.deleted_at.is_(None))
+        .where(_post.c.hidden_at.is_(None))
+        .where(*_after(session, since))
+    )
+    count = session.execute(
+        sa.select(sa.func.count()).select_from(first_posts.subquery())
+    ).scalar_one()
+    newest = session.execute(
+        first_posts.order_by(_post.c.change_txid.desc(), _post.c.change_seq.desc()).limit(1)
+    ).first()
+    position = Position(newest[0], newest[1]) if newest is not None else since
+    return NewDiscussions(group.id, int(count), position)

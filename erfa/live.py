@@ -2,8 +2,10 @@
 
 A stream (web/live.py) holds no database session while it waits: it waits on its own
 `Subscription`, which the hub wakes. The hub looks at the feed (`domain.live.feed_moves`,
-one short read session in the thread pool) and wakes the streams of the discussions that
-changed; each woken stream then reads for its own reader. The hub looks
+one short read session in the thread pool) and wakes the streams of what changed: a
+discussion page's stream (key `("thread", id)`) when the discussion's posts changed, a
+group page's (key `("group", id)`) when a discussion's first post in the group did. Each
+woken stream then reads for its own reader. The hub looks
 
 - at once after a commit of this process's writing sessions (`after_commit` of the app's
   session factory);
@@ -52,12 +54,18 @@ class Full(Exception):
     """The process holds as many streams as it may, or is stopping."""
 
 
-class Subscription:
-    """One stream's place at the hub: woken when its discussion changed."""
+Key = tuple[str, int]
+"""What a stream follows: `("thread", thread_id)` or `("group", group_id)`."""
+THREAD = "thread"
+GROUP = "group"
 
-    def __init__(self, hub: LiveHub, thread_id: int) -> None:
+
+class Subscription:
+    """One stream's place at the hub: woken when what it follows changed."""
+
+    def __init__(self, hub: LiveHub, key: Key) -> None:
         self.hub = hub
-        self.thread_id = thread_id
+        self.key = key
         self._woken = asyncio.Event()
 
     def wake(self) -> None:
@@ -96,7 +104,7 @@ class LiveHub:
         self.closed = False
         self.redis_ok = False
         self._redis_down_logged = False
-        self._by_thread: dict[int, set[Subscription]] = {}
+        self._by_key: dict[Key, set[Subscription]] = {}
         self._count = 0
         self._position: Position | None = None
         """Where the next look starts; None while no stream is open (nobody to wake)."""
@@ -138,7 +146,7 @@ class LiveHub:
     def close(self) -> None:
         """End every stream (the server stops); new ones are refused."""
         self.closed = True
-        for subscriptions in self._by_thread.values():
+        for subscriptions in self._by_key.values():
             for subscription in subscriptions:
                 subscription.wake()
         if self._nudged is not None:
@@ -171,13 +179,13 @@ class LiveHub:
 
     # --- streams -----------------------------------------------------------------------
 
-    async def subscribe(self, thread_id: int) -> Subscription:
-        """A place for a stream of `thread_id`, taken before the stream's first read: a
+    async def subscribe(self, key: Key) -> Subscription:
+        """A place for a stream following `key`, taken before the stream's first read: a
         change after that read wakes it. `Full` when there is no place."""
         if self._loop is None or self.closed or self._count >= self.max_streams:
             raise Full()
-        subscription = Subscription(self, thread_id)
-        self._by_thread.setdefault(thread_id, set()).add(subscription)
+        subscription = Subscription(self, key)
+        self._by_key.setdefault(key, set()).add(subscription)
         self._count += 1
         try:
             await self._ensure_position()
@@ -187,12 +195,12 @@ class LiveHub:
         return subscription
 
     def _remove(self, subscription: Subscription) -> None:
-        subscriptions = self._by_thread.get(subscription.thread_id)
+        subscriptions = self._by_key.get(subscription.key)
         if subscriptions is None or subscription not in subscriptions:
             return
         subscriptions.discard(subscription)
         if not subscriptions:
-            del self._by_thread[subscription.thread_id]
+            del self._by_key[subscription.key]
         self._count -= 1
         if not self._count:
             self._position = None  # nobody to wake: stop following the feed
@@ -253,8 +261,10 @@ class LiveHub:
             if self._position is None:
                 return  # the last stream left meanwhile
             self._position = moves.position
-            for thread_id in moves.thread_ids:
-                for subscription in self._by_thread.get(thread_id, ()):
+            keys = [(THREAD, thread_id) for thread_id in moves.thread_ids]
+            keys += [(GROUP, group_id) for group_id in moves.group_ids]
+            for key in keys:
+                for subscription in self._by_key.get(key, ()):
                     subscription.wake()
             if not moves.has_more:
                 return

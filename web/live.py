@@ -1,4 +1,5 @@
-"""Live discussion pages: new replies as Server-Sent Events (`GET /t/{id}/live`).
+"""Live pages as Server-Sent Events: a discussion's new replies (`GET /t/{id}/live`) and
+the discussions begun in a group since its page was rendered (`GET /g/{slug}/live`).
 
 The page (threads/detail.html) names the last post it shows; the stream sends every post
 past it, as the page would render it, each as an event whose id is the change's position
@@ -11,12 +12,18 @@ cookie and asks the domain (`domain.live.new_replies`) in one short read session
 thread pool; a reader who was signed out or may no longer read the discussion gets an
 `end` event and the stream ends. A comment every `HEARTBEAT_S` keeps proxies from closing
 an idle stream.
+
+A group page names the feed position it was rendered at (`since`); its stream counts the
+discussions begun after it that the reader may read, and sends the count (as the notice
+the page shows) whenever a newer one began. The event's id is the newest discussion's
+position, so a reconnect with `Last-Event-ID` sends nothing already told, and the count
+stays the count since the page's own position.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -31,7 +38,7 @@ from domain.errors import NotFound, Unauthenticated
 from domain.sync import Position
 from erfa import i18n
 from erfa.deps import IdPath
-from erfa.live import Full, LiveHub, Subscription
+from erfa.live import GROUP, THREAD, Full, Key, LiveHub, Subscription
 from web import csrf
 from web.deps import session_secret
 from web.rendering import request_locale, templates
@@ -127,7 +134,7 @@ async def thread_live(
         return Response(batch.text, media_type="text/event-stream", headers=NO_STORE)
     hub: LiveHub = request.app.state.live
     try:
-        subscription = await hub.subscribe(thread_id)
+        subscription = await hub.subscribe((THREAD, thread_id))
     except Full:
         return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
     try:  # subscribed first: what commits after this reading wakes the stream
@@ -136,15 +143,16 @@ async def thread_live(
         subscription.close()
         raise
     return StreamingResponse(
-        _events(request, subscription, after, first),
+        _events(subscription, first, lambda since: _read_on(request, thread_id, after, since)),
         media_type="text/event-stream",
         headers={**NO_STORE, "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    request: Request, subscription: Subscription, after: int, batch: Batch
+    subscription: Subscription, batch: Batch, read_on: Callable[[Position], Batch]
 ) -> AsyncIterator[str]:
+    """The stream's events: `batch` first, then `read_on(position)` at every wake-up."""
     try:
         yield f"retry: 2000\n\n{batch.text}"
         while not batch.ended:
@@ -155,10 +163,85 @@ async def _events(
                 continue
             if subscription.closed:
                 return
-            batch = await run_in_threadpool(
-                _read_on, request, subscription.thread_id, after, batch.position
-            )
+            batch = await run_in_threadpool(read_on, batch.position)
             if batch.text:
                 yield batch.text
     finally:
         subscription.close()
+
+
+# --- Group pages: "N new discussions" ---------------------------------------------------
+
+
+def _after(position: Position, told: Position) -> bool:
+    return (position.txid, position.seq) > (told.txid, told.seq)
+
+
+@dataclass(frozen=True)
+class GroupBatch:
+    batch: Batch
+    group_id: int
+
+
+def _read_group(request: Request, slug: str, since: Position, told: Position) -> GroupBatch:
+    """One reading of a group page's stream, in the thread pool: the count of the
+    discussions begun after `since`, as an event when the newest of them is past `told`
+    (the last event the page got). Raises `NotFound` or `Unauthenticated` when the reader
+    may not read the group (now)."""
+    factory = request.app.state.read_session_factory
+    with factory() as session:
+        actor = _reader(request, session)
+        found = live.new_discussions(session, actor, slug=slug, since=since)
+    if not found.count or not _after(found.position, told):
+        return GroupBatch(Batch("", told), found.group_id)
+    request.state.actor = actor
+    i18n.activate(request_locale(request))
+    html = templates.env.get_template("groups/_new_discussions.html").render(
+        request=request, slug=slug, count=found.count
+    )
+    data = "".join(f"data: {line}\n" for line in html.strip().splitlines())
+    text = f"id: {event_id(found.position)}\nevent: discussions\n{data}\n"
+    return GroupBatch(Batch(text, found.position), found.group_id)
+
+
+def _read_group_on(request: Request, slug: str, since: Position, told: Position) -> Batch:
+    """`_read_group` for a stream under way: a reader who lost the group gets `end`."""
+    try:
+        return _read_group(request, slug, since, told).batch
+    except (NotFound, Unauthenticated):
+        return Batch(END, told, ended=True)
+
+
+@router.get("/g/{slug}/live", name="groups:live")
+async def group_live(
+    request: Request,
+    slug: str,
+    since: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """The count of discussions begun in the group after position `since` (the page's),
+    sent again whenever another begins (text/event-stream). A client that does not accept
+    an event stream gets the count now, and the answer ends."""
+    start = parse_event_id(since)
+    told = parse_event_id(request.headers.get("Last-Event-ID"))
+    if not _after(told, start):
+        told = start
+    if "text/event-stream" not in request.headers.get("Accept", ""):
+        found = await run_in_threadpool(_read_group, request, slug, start, told)
+        return Response(found.batch.text, media_type="text/event-stream", headers=NO_STORE)
+    hub: LiveHub = request.app.state.live
+    found = await run_in_threadpool(_read_group, request, slug, start, told)
+    key: Key = (GROUP, found.group_id)
+    try:
+        subscription = await hub.subscribe(key)
+    except Full:
+        return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    try:  # subscribed first: what commits after this reading wakes the stream
+        first = await run_in_threadpool(_read_group_on, request, slug, start, told)
+    except BaseException:
+        subscription.close()
+        raise
+    return StreamingResponse(
+        _events(subscription, first, lambda told: _read_group_on(request, slug, start, told)),
+        media_type="text/event-stream",
+        headers={**NO_STORE, "X-Accel-Buffering": "no"},
+    )

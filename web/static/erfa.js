@@ -7,7 +7,9 @@
 // the page (data- attributes), so they are in the reader's language.
 // Live replies: an open discussion page (`[data-live]`) listens to its event stream and
 // appends each new reply as the server rendered it, announced politely; without the
-// script the page simply shows new replies on the next load.
+// script the page simply shows new replies on the next load. A group page
+// (`[data-live-group]`) listens the same way and shows "N new discussions" as a link that
+// loads the page again.
 "use strict";
 
 (() => {
@@ -496,7 +498,7 @@
     selected = null;
     button.hidden = true;
   });
-  // --- Live replies: Server-Sent Events from /t/{id}/live ------------------------------
+  // --- Live pages: Server-Sent Events from /t/{id}/live and /g/{slug}/live ------
 
   let live = null; // {element, source} of the page's stream
   const RETRY_FULL_MS = 30_000; // the server was full (503): try again later
@@ -524,14 +526,26 @@
     if (region) region.textContent = `${region.dataset.liveLabel ?? ""} ${author}`.trim();
   }
 
+  function showNewDiscussions(element, html) {
+    // The count since the page was rendered, as a link that loads the list again.
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    element.replaceChildren(template.content);
+    window.htmx?.process(element);
+  }
+
   function listen(element) {
     if (live?.element === element) return;
     stopLive();
-    const source = new EventSource(element.dataset.live);
+    const source = new EventSource(element.dataset.live ?? element.dataset.liveGroup);
     live = { element, source, retry: 0 };
     source.addEventListener("post", (event) => {
       if (!document.body.contains(element)) return stopLive();
       appendReply(event.data);
+    });
+    source.addEventListener("discussions", (event) => {
+      if (!document.body.contains(element)) return stopLive();
+      showNewDiscussions(element, event.data);
     });
     source.addEventListener("end", stopLive); // the reader may no longer read it
     source.addEventListener("error", () => {
@@ -547,7 +561,8 @@
   function liveWithin(root) {
     if (live && !document.body.contains(live.element)) stopLive(); // another page now
     if (!(root instanceof Element || root instanceof Document)) return;
-    const element = root instanceof Element && root.matches("[data-live]") ? root : root.querySelector("[data-live]");
+    const selector = "[data-live], [data-live-group]";
+    const element = root instanceof Element && root.matches(selector) ? root : root.querySelector(selector);
     if (element && "EventSource" in window) listen(element);
   }
 
