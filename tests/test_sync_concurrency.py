@@ -198,7 +198,8 @@ def write(
     kinds = list(weights)
     n = 0
     try:
-        while time.monotonic() < deadline:
+        # Each kind once, even when a busy machine lets the deadline pass before.
+        while n < len(kinds) or time.monotonic() < deadline:
             kind = kinds[n] if n < len(kinds) else rng.choices(kinds, list(weights.values()))[0]
             n += 1
             for attempt in range(ATTEMPTS):
