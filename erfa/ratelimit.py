@@ -67,8 +67,8 @@ class Limit:
         return RateLimitItemPerSecond(self.count, self.window_s, namespace=self.name)
 
 
-SIGN_IN_PER_ACCOUNT = Limit("sign-in:account", 10, 15 * 60)
-SIGN_IN_PER_IP = Limit("sign-in:ip", 30, 15 * 60)
+SIGN_IN_PER_ACCOUNT = Limit("sign-in:account", 10, 15 * 60, exact=True)
+SIGN_IN_PER_IP = Limit("sign-in:ip", 30, 15 * 60, exact=True)
 MAIL_PER_ACCOUNT = Limit("mail:account", 5, 60 * 60)
 MAIL_PER_IP = Limit("mail:ip", 30, 60 * 60)
 INVITATIONS_PER_SENDER = Limit("invite:sender", 100, 60 * 60, exact=True)

@@ -157,3 +157,26 @@ def test_a_limiter_whose_redis_does_not_answer_fails_closed_with_503() -> None:
         limiter.consume((LIMIT, "karin@nora.se"))
     assert refused.value.status_code == 503
     assert refused.value.headers == {"Retry-After": "5"}
+
+
+def test_ten_failures_just_before_a_window_boundary_still_lock_the_account_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten failures per account within 15 minutes is exact: a counter that weighs the previous
+    window (sliding window counter) let the 11th guess through right after a boundary."""
+    window = ratelimit.SIGN_IN_PER_ACCOUNT.window_s
+    boundary = (time.time() // window + 1) * window
+    now = [boundary - 2.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    limiter = create_rate_limiter(None)
+
+    for _ in range(10):
+        with pytest.raises(WrongPassword), ratelimit.sign_in_attempt(limiter, "eva@avesta.se", "a"):
+            raise WrongPassword()
+    now[0] = boundary + 1.0
+
+    with (
+        pytest.raises(TooManyRequests),
+        ratelimit.sign_in_attempt(limiter, "eva@avesta.se", "10.0.0.9"),
+    ):
+        pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -30,15 +31,9 @@ from tests.cli.test_serve import ERFA, wait_until_serving
 from tests.conftest import throwaway_database
 from tests.ports import free_port
 from tests.test_webhook_delivery import wait_for
+from tests.web.test_live_redis import _redis_server
 
-REDIS_URL = os.environ.get("ERFA_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-
-
-def _redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
+REDIS_SERVER = shutil.which("redis-server")
 
 
 @contextmanager
@@ -103,18 +98,27 @@ def listening(client: httpx.Client, path: str) -> Iterator[list[tuple[float, str
 
 
 @pytest.fixture
-def two_servers(server_url: str | None, tmp_path: Path) -> Iterator[tuple[str, str, list[str]]]:
-    """A and B on one database, one Redis and one data folder; the demo logins."""
-    if not _redis_answers():
-        reason = f"Redis at {REDIS_URL} does not answer"
+def two_servers(
+    server_url: str | None, tmp_path: Path
+) -> Iterator[tuple[str, str, list[str], str]]:
+    """A and B on one database, one Redis and one data folder; the demo logins. The Redis
+    is the test's own: rate limits count by address and email, and another suite running
+    beside this one must neither see nor move these counts."""
+    if REDIS_SERVER is None:
+        reason = "redis-server is not installed (apt-get install redis-server)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    with throwaway_database(server_url, tmp_path / "shared.db") as url:
+    port = free_port()
+    with (
+        _redis_server(port, tmp_path),
+        throwaway_database(server_url, tmp_path / "shared.db") as url,
+    ):
         env = environment(url, tmp_path / "data")
         env.update(
-            ERFA_REDIS_URL=REDIS_URL, ERFA_MIN_POST_INTERVAL_S="3", ERFA_WEBHOOK_ALLOW_PRIVATE="1"
+            ERFA_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+            ERFA_MIN_POST_INTERVAL_S="3",
+            ERFA_WEBHOOK_ALLOW_PRIVATE="1",
         )
         seeded = subprocess.run(
             [ERFA, "seed", "demo"], env=env, capture_output=True, text=True, timeout=300
@@ -122,7 +126,7 @@ def two_servers(server_url: str | None, tmp_path: Path) -> Iterator[tuple[str, s
         assert seeded.returncode == 0, seeded.stderr
         logins = (tmp_path / "data" / "demo-logins.txt").read_text().splitlines()
         with serving(env) as a, serving(env) as b:
-            yield a, b, logins
+            yield a, b, logins, env["ERFA_REDIS_URL"]
 
 
 def _lead(logins: list[str]) -> tuple[str, str]:
@@ -131,15 +135,15 @@ def _lead(logins: list[str]) -> tuple[str, str]:
 
 
 def test_a_reply_through_a_reaches_a_live_page_on_b_within_a_second(
-    two_servers: tuple[str, str, list[str]],
+    two_servers: tuple[str, str, list[str], str],
 ) -> None:
-    a, b, logins = two_servers
+    a, b, logins, redis_url = two_servers
     email, password = _lead(logins)
     writer = Official(a, email, password)
     thread_id, _ = writer.writable_thread_and_resource()
     count = len(writer.client.get(f"/threads/{thread_id}/posts").json()["items"])
     reader = browser(b, email, password)
-    channel = redis.Redis.from_url(REDIS_URL).pubsub()  # type: ignore[no-untyped-call]
+    channel = redis.Redis.from_url(redis_url).pubsub()  # type: ignore[no-untyped-call]
     channel.subscribe(CHANNEL)
     with listening(reader, f"/t/{thread_id}/live?after={count}") as events:
         writer.reply(thread_id, "Skrivet genom A, läst hos B.")
@@ -154,9 +158,9 @@ def test_a_reply_through_a_reaches_a_live_page_on_b_within_a_second(
 
 
 def test_the_sign_in_limit_and_the_posting_pace_hold_across_both(
-    two_servers: tuple[str, str, list[str]],
+    two_servers: tuple[str, str, list[str], str],
 ) -> None:
-    a, b, logins = two_servers
+    a, b, logins, _ = two_servers
     email, password = _lead(logins)
     failures = [
         httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": "fel"})
@@ -196,9 +200,9 @@ def _readable_thread(official: Official) -> tuple[int, str]:
 
 
 def test_a_durable_job_is_done_once_with_two_job_runners(
-    two_servers: tuple[str, str, list[str]],
+    two_servers: tuple[str, str, list[str], str],
 ) -> None:
-    a, _, logins = two_servers
+    a, _, logins, _ = two_servers
     email, password = _lead(logins)
     lead = Official(a, email, password)
     thread_id, _ = lead.writable_thread_and_resource()
