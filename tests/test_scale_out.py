@@ -17,9 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +28,7 @@ from tests.cli.test_backup import Official, environment
 from tests.cli.test_serve import ERFA, wait_until_serving
 from tests.conftest import throwaway_database
 from tests.ports import free_port
-from tests.test_webhook_delivery import wait_for
+from tests.test_webhook_delivery import receiving, wait_for
 from tests.web.test_live_redis import _redis_server
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -207,15 +205,16 @@ def test_a_durable_job_is_done_once_with_two_job_runners(
     lead = Official(a, email, password)
     thread_id, _ = lead.writable_thread_and_resource()
     slug = _group_of(lead, thread_id)
-    with receiving() as (url, received):
+    with receiving(fail_first=0) as (url, receiver):
         made = lead.client.post(
             f"/groups/{slug}/webhooks", json={"url": url, "events": ["post.created"]}
         )
         assert made.status_code == 201, made.text
         posted = lead.reply(thread_id, "En ändring som båda processerna kan leverera.")
-        wait_for(lambda: len(received) >= 1, 60, "the delivery")
+        wait_for(lambda: len(receiver.requests) >= 1, 60, "the delivery")
         time.sleep(3)  # a second runner's copy would have arrived by now
-        deliveries = list(received)
+        with receiver.lock:
+            deliveries = list(receiver.requests)
     lead.close()
     assert len(deliveries) == 1, f"{len(deliveries)} deliveries of one change"
     assert f'"id":{posted}'.encode() in deliveries[0][1]
@@ -224,29 +223,3 @@ def test_a_durable_job_is_done_once_with_two_job_runners(
 def _group_of(official: Official, thread_id: int) -> str:
     slug: str = official.client.get(f"/threads/{thread_id}").json()["group"]
     return slug
-
-
-@contextmanager
-def receiving() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
-    """A webhook receiver that accepts every request: (webhook-id, body) of each."""
-    received: list[tuple[str, bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers["webhook-id"], body))
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -32,26 +32,28 @@ FAIL_FIRST = 3
 
 @dataclass
 class Receiver:
+    fail_first: int = FAIL_FIRST
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def accepted(self) -> dict[str, bytes]:
         """The accepted messages by `webhook-id` (the de-duplication a receiver does)."""
         with self.lock:
-            seen = list(self.requests[FAIL_FIRST:])
+            seen = list(self.requests[self.fail_first :])
         return {headers["webhook-id"]: body for headers, body in seen}
 
 
 @contextmanager
-def receiving() -> Iterator[tuple[str, Receiver]]:
-    receiver = Receiver()
+def receiving(fail_first: int = FAIL_FIRST) -> Iterator[tuple[str, Receiver]]:
+    """A webhook receiver that answers its first `fail_first` requests with 503."""
+    receiver = Receiver(fail_first)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with receiver.lock:
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                refused = len(receiver.requests) <= FAIL_FIRST
+                refused = len(receiver.requests) <= receiver.fail_first
             self.send_response(503 if refused else 204)
             self.send_header("Content-Length", "0")
             self.end_headers()

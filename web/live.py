@@ -132,18 +132,34 @@ async def thread_live(
     if "text/event-stream" not in request.headers.get("Accept", ""):
         batch = await run_in_threadpool(_read, request, thread_id, after, since)
         return Response(batch.text, media_type="text/event-stream", headers=NO_STORE)
+    return await _stream(
+        request,
+        (THREAD, thread_id),
+        lambda: _read(request, thread_id, after, since),
+        lambda since: _read_on(request, thread_id, after, since),
+    )
+
+
+async def _stream(
+    request: Request,
+    key: Key,
+    first: Callable[[], Batch],
+    read_on: Callable[[Position], Batch],
+) -> Response:
+    """Subscribe to `key`, then read what is waiting (`first`: what commits after it wakes
+    the stream), then stream; a process that holds as many streams as it may says 503."""
     hub: LiveHub = request.app.state.live
     try:
-        subscription = await hub.subscribe((THREAD, thread_id))
+        subscription = await hub.subscribe(key)
     except Full:
         return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
-    try:  # subscribed first: what commits after this reading wakes the stream
-        first = await run_in_threadpool(_read, request, thread_id, after, since)
+    try:
+        batch = await run_in_threadpool(first)
     except BaseException:
         subscription.close()
         raise
     return StreamingResponse(
-        _events(subscription, first, lambda since: _read_on(request, thread_id, after, since)),
+        _events(subscription, batch, read_on),
         media_type="text/event-stream",
         headers={**NO_STORE, "X-Accel-Buffering": "no"},
     )
@@ -228,20 +244,10 @@ async def group_live(
     if "text/event-stream" not in request.headers.get("Accept", ""):
         found = await run_in_threadpool(_read_group, request, slug, start, told)
         return Response(found.batch.text, media_type="text/event-stream", headers=NO_STORE)
-    hub: LiveHub = request.app.state.live
     found = await run_in_threadpool(_read_group, request, slug, start, told)
-    key: Key = (GROUP, found.group_id)
-    try:
-        subscription = await hub.subscribe(key)
-    except Full:
-        return Response(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
-    try:  # subscribed first: what commits after this reading wakes the stream
-        first = await run_in_threadpool(_read_group_on, request, slug, start, told)
-    except BaseException:
-        subscription.close()
-        raise
-    return StreamingResponse(
-        _events(subscription, first, lambda told: _read_group_on(request, slug, start, told)),
-        media_type="text/event-stream",
-        headers={**NO_STORE, "X-Accel-Buffering": "no"},
+    return await _stream(
+        request,
+        (GROUP, found.group_id),
+        lambda: _read_group_on(request, slug, start, told),
+        lambda told: _read_group_on(request, slug, start, told),
     )
