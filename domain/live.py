@@ -17,6 +17,9 @@ Two readings:
 - `new_discussions` is one reader's question of a group page: how many discussions began
   in the group after the page's position, asked again at every wake-up, `NotFound` when
   the reader may no longer read the group.
+- `unread_marks` is the process's look at notifications, which are not in the feed: a
+  mark of each watched official's unread ones that changes whenever one is written, read
+  or deleted. The header's count itself is `notifications.unread_count`, per reader.
 """
 
 from __future__ import annotations
@@ -30,13 +33,19 @@ from domain import changes, directory, policy, threads
 from domain.actor import Actor
 from domain.sync import Position
 from domain.threads import PostView
-from models import Post, Thread
+from models import Notification, Post, Thread
 
 BATCH = 100
 """Replies one reading returns at most; the rest come at once in the next."""
 
 _post: sa.Table = Post.__table__  # type: ignore[attr-defined]
 _thread: sa.Table = Thread.__table__  # type: ignore[attr-defined]
+_notification: sa.Table = Notification.__table__  # type: ignore[attr-defined]
+
+Marks = tuple[int, int]
+"""An official's unread notifications as the hub compares them: how many, and the sum of
+their ids. A new one adds its id, a read or deleted one takes its id away."""
+NO_MARKS: Marks = (0, 0)
 
 
 def _after(session: Session, after: Position) -> list[sa.ColumnElement[bool]]:
@@ -180,3 +189,23 @@ def new_discussions(
     ).first()
     position = Position(newest[0], newest[1]) if newest is not None else since
     return NewDiscussions(group.id, int(count), position)
+
+
+def unread_marks(session: Session, user_ids: list[int]) -> dict[int, Marks]:
+    """The marks of `user_ids`' unread notifications (`NO_MARKS` for who has none), all
+    of them, whatever the policy shows: a change of any may change the count. One
+    statement, on the index of unread notifications by official."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            _notification.c.user_id,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(_notification.c.id), 0),
+        )
+        .where(_notification.c.user_id.in_(user_ids), _notification.c.read_at.is_(None))
+        .group_by(_notification.c.user_id)
+    ).all()
+    found = dict.fromkeys(user_ids, NO_MARKS)
+    found.update({row[0]: (int(row[1]), int(row[2])) for row in rows})
+    return found

@@ -7,6 +7,10 @@ discussion, and for a new discussion the followers of its group. Nobody is told 
 their own post, and only officials who may read the group are told at all: the policy's
 `group_readers_clause` decides, as it does for the suggestions of whom to mention, which
 never show an email address.
+
+Whoever writes or reads notifications here records on the session whose they changed
+(`changed_users`): once the transaction commits, the live pages' hub (erfa/live.py) wakes
+those officials' streams, which count again.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ MAIL_JOB = "notifications.mail"
 MAIL_DELAY = timedelta(minutes=1)
 """How long "at once" waits: replies that come in a burst go out in one mail, and what
 the official reads in the app meanwhile is not mailed."""
+CHANGED = "erfa.notifications_changed"
+"""`session.info` key: the officials whose notifications this session's work changed."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,9 @@ def _tell(
             if user_id is not None
         ],
     )
-    mail_at_once(session, [u for u in readers if u is not None], set(kinds.values()))
+    told = [u for u in readers if u is not None]
+    _changed(session, told)
+    mail_at_once(session, told, set(kinds.values()))
 
 
 def tell(
@@ -218,6 +226,7 @@ def tell(
             for user_id in recipients
         ],
     )
+    _changed(session, recipients)
     mail_at_once(session, recipients, {kind})
 
 
@@ -454,7 +463,7 @@ def mark_thread_read(session: Session, actor: Actor, thread_id: int) -> None:
 
 
 def _mark(session: Session, actor: Actor, which: sa.ColumnElement[bool]) -> None:
-    session.execute(
+    result = session.execute(
         sa.update(Notification)
         .where(
             col(Notification.user_id) == actor.user_id,
@@ -463,6 +472,20 @@ def _mark(session: Session, actor: Actor, which: sa.ColumnElement[bool]) -> None
         )
         .values(read_at=utcnow())
     )
+    if getattr(result, "rowcount", 0) and actor.user_id is not None:
+        _changed(session, [actor.user_id])
+
+
+def _changed(session: Session, user_ids: Iterable[int]) -> None:
+    session.info.setdefault(CHANGED, set()).update(user_ids)
+
+
+def changed_users(session: Session) -> set[int]:
+    """The officials whose notifications the session changed since the last call (whose
+    streams the hub wakes after a commit); a rolled-back change wakes them needlessly,
+    which costs one count."""
+    found: set[int] = session.info.pop(CHANGED, set())
+    return found
 
 
 def _followers(

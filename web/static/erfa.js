@@ -499,14 +499,52 @@
     button.hidden = true;
   });
   // --- Live pages: Server-Sent Events from /t/{id}/live and /g/{slug}/live ------
+  // One stream a page: a discussion's or group's own also carries the header's count of
+  // unread notifications; any other page of a signed-in official opens /notifications/live.
 
   let live = null; // {element, source} of the page's stream
+  let counting = null; // {url, source} of the header's own stream, on pages without one
   const RETRY_FULL_MS = 30_000; // the server was full (503): try again later
 
   function stopLive() {
     live?.source.close();
     clearTimeout(live?.retry);
     live = null;
+  }
+
+  function stopCounting() {
+    counting?.source.close();
+    clearTimeout(counting?.retry);
+    counting = null;
+  }
+
+  function countRegion() {
+    return document.querySelector("[data-live-notifications]");
+  }
+
+  function showCount(html) {
+    // The count as the header shows it, in the menu's summary and in the link.
+    const before = Number(document.querySelector("[data-notification-count] .count")?.firstChild?.textContent ?? 0);
+    for (const holder of document.querySelectorAll("[data-notification-count]")) {
+      holder.querySelector(":scope > .count")?.remove();
+      if (holder.lastChild?.nodeType === Node.TEXT_NODE) holder.lastChild.textContent = holder.lastChild.textContent.trimEnd();
+      if (!html) continue;
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      holder.append(" ", template.content);
+    }
+    // Told when there is more to read, not when it was read elsewhere.
+    const region = countRegion();
+    const count = document.querySelector("[data-notification-count] .count");
+    const now = Number(count?.firstChild?.textContent ?? 0);
+    if (region && now > before) region.textContent = `${region.dataset.liveLabel ?? ""}: ${count.textContent}`;
+  }
+
+  function withCount(url) {
+    if (!countRegion()) return url;
+    const found = new URL(url, window.location.href);
+    found.searchParams.set("notifications", "1");
+    return found.pathname + found.search;
   }
 
   function appendReply(html) {
@@ -537,8 +575,9 @@
   function listen(element) {
     if (live?.element === element) return;
     stopLive();
-    const source = new EventSource(element.dataset.live ?? element.dataset.liveGroup);
+    const source = new EventSource(withCount(element.dataset.live ?? element.dataset.liveGroup));
     live = { element, source, retry: 0 };
+    source.addEventListener("notifications", (event) => showCount(event.data));
     source.addEventListener("post", (event) => {
       if (!document.body.contains(element)) return stopLive();
       appendReply(event.data);
@@ -547,7 +586,10 @@
       if (!document.body.contains(element)) return stopLive();
       showNewDiscussions(element, event.data);
     });
-    source.addEventListener("end", stopLive); // the reader may no longer read it
+    source.addEventListener("end", () => {
+      stopLive(); // the reader may no longer read it: the header still counts
+      count();
+    });
     source.addEventListener("error", () => {
       if (source.readyState !== EventSource.CLOSED || live?.source !== source) return;
       live.retry = setTimeout(() => {
@@ -558,12 +600,35 @@
     });
   }
 
+  function count() {
+    // The header's own stream, while the page has none that carries the count.
+    const region = countRegion();
+    const url = region?.dataset.liveNotifications;
+    if (!url || live || !("EventSource" in window)) return stopCounting();
+    if (counting?.url === url) return; // the same official's count: the stream goes on
+    stopCounting();
+    const source = new EventSource(url);
+    counting = { url, source, retry: 0 };
+    source.addEventListener("notifications", (event) => showCount(event.data));
+    source.addEventListener("end", stopCounting); // signed out
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED || counting?.source !== source) return;
+      counting.retry = setTimeout(() => {
+        if (counting?.source !== source) return;
+        counting = null;
+        count();
+      }, RETRY_FULL_MS);
+    });
+  }
+
   function liveWithin(root) {
     if (live && !document.body.contains(live.element)) stopLive(); // another page now
-    if (!(root instanceof Element || root instanceof Document)) return;
-    const selector = "[data-live], [data-live-group]";
-    const element = root instanceof Element && root.matches(selector) ? root : root.querySelector(selector);
-    if (element && "EventSource" in window) listen(element);
+    if (root instanceof Element || root instanceof Document) {
+      const selector = "[data-live], [data-live-group]";
+      const element = root instanceof Element && root.matches(selector) ? root : root.querySelector(selector);
+      if (element && "EventSource" in window) listen(element);
+    }
+    count();
   }
 
   document.addEventListener("htmx:load", (event) => liveWithin(event.target));
