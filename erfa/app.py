@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +23,7 @@ from erfa.ratelimit import create_rate_limiter
 from erfa.security import SecurityHeadersMiddleware
 from erfa.settings import Settings
 from web import assets, feeds, unsubscribe
+from web.deps import PAGE_READS_AT_ONCE
 from web.rendering import TEMPLATE_DIR
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     app.state.read_session_factory = db.make_session_factory(engine, read_only=True)
     app.state.rate_limiter = create_rate_limiter(settings.redis_url)
     app.state.live = LiveHub(redis_url=settings.redis_url)
+    app.state.page_limiter = anyio.CapacityLimiter(PAGE_READS_AT_ONCE)
 
     install_error_handlers(app)
     app.add_middleware(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request, Response
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from domain import auth, notifications, policy
 from domain.actor import ANONYMOUS, Actor, load_actor
 from erfa.bodies import read_upload
-from erfa.deps import SessionDep, SideWritesDep, identity_session
+from erfa.deps import SessionDep, SideWrites, SideWritesDep, identity_session
 from erfa.settings import Settings
 from web.rendering import is_htmx
 
@@ -52,12 +54,18 @@ def clear_session_cookie(request: Request, response: Response) -> None:
 
 def get_web_actor(request: Request, session: SessionDep, side: SideWritesDep) -> Actor:
     """The official behind the session cookie, or ANONYMOUS."""
+    return identify(request, session, side)
+
+
+def identify(request: Request, session: Session, side: SideWrites) -> Actor:
+    """The official behind the session cookie, or ANONYMOUS; the header's unread count
+    and `request.state.actor` for the page's rendering."""
     actor = ANONYMOUS
     secret = session_secret(request)
     with identity_session(request, session) as reader:
-        web_session = auth.find_session(reader, secret) if secret else None
-        if web_session is not None and web_session.id is not None:
-            actor = load_actor(reader, web_session.user_id)
+        found = auth.session_and_official(reader, secret) if secret else None
+        if found is not None and (web_session := found[0]).id is not None:
+            actor = load_actor(reader, web_session.user_id, user=found[1])
             if actor.signed_in and auth.needs_touch(web_session):
                 session_id = web_session.id
                 side.add(lambda writer: auth.touch_session(writer, session_id))
@@ -71,6 +79,40 @@ def get_signed_in_actor(actor: Annotated[Actor, Depends(get_web_actor)]) -> Acto
     """Pages other than sign-in, invitation and reset need a signed-in official."""
     policy.require_signed_in(actor)
     return actor
+
+
+Shown = TypeVar("Shown")
+
+PAGE_READS_AT_ONCE = 4
+"""Hops of `read_page` one process runs at once (its own limiter, `app.state.page_limiter`;
+other thread-pool work keeps anyio's 40). More threads than this only take turns at the
+GIL: a page then waits behind every other one's slices instead of in line, and the
+slowest pages of a busy worker take twice as long (docs/BENCHMARKS.md, "Pages against the
+stack's ceiling")."""
+
+
+async def read_page(
+    request: Request, side: SideWrites, read: Callable[[Session, Actor], Shown]
+) -> Shown:
+    """A page that only reads, in one thread-pool hop: a read-only session, the signed-in
+    official identified, and `read` (the page's domain read model) with them; committed
+    and closed before the page is rendered on the event loop.
+
+    Each `def` handler and `def` dependency is a hop of its own, and under load the hops
+    cost the busiest pages more than their queries did (docs/BENCHMARKS.md, "Where a page's
+    time goes"). A page that cannot be shown raises as its `def` version did.
+    """
+
+    def hop() -> Shown:
+        with request.app.state.read_session_factory() as session:
+            actor = identify(request, session, side)
+            policy.require_signed_in(actor)
+            shown = read(session, actor)
+            session.commit()
+            return shown
+
+    limiter: anyio.CapacityLimiter = request.app.state.page_limiter
+    return await anyio.to_thread.run_sync(hop, limiter=limiter)
 
 
 WebActor = Annotated[Actor, Depends(get_web_actor)]

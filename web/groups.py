@@ -23,9 +23,9 @@ from domain.actor import Actor
 from domain.errors import Conflict, Invalid
 from domain.group_page import group_page
 from erfa import ratelimit
-from erfa.deps import IdPath, RateLimiterDep, SessionDep
+from erfa.deps import IdPath, RateLimiterDep, SessionDep, SideWritesDep
 from models import MemberRole, UserStatus
-from web.deps import SignedIn
+from web.deps import SignedIn, read_page
 from web.feeds import group_feed_url
 from web.rendering import is_htmx, render, see_other
 
@@ -39,17 +39,16 @@ def group_url(slug: str, suffix: str = "", notice: str = "") -> str:
 
 
 @router.get("/g/{slug}", name="groups:detail", response_class=HTMLResponse)
-def detail(
-    request: Request, slug: str, session: SessionDep, actor: SignedIn, page: PageNumber = 1
+async def detail(
+    request: Request, slug: str, side: SideWritesDep, page: PageNumber = 1
 ) -> HTMLResponse:
-    shown = group_page(session, actor, slug, page=page)
-    context = {
-        **shown.context(),
-        "slug": slug,
-        "errors": [],
-        "notice": request.query_params.get("notice"),
-        "feed_url": group_feed_url(request, session, actor, slug) if shown.view.can_read else None,
-    }
+    def read(session: Session, actor: Actor) -> dict[str, Any]:
+        shown = group_page(session, actor, slug, page=page)
+        feed_url = group_feed_url(request, session, actor, slug) if shown.view.can_read else None
+        return {**shown.context(), "feed_url": feed_url}
+
+    context = await read_page(request, side, read)
+    context.update(slug=slug, errors=[], notice=request.query_params.get("notice"))
     return render(request, "groups/detail.html", context)
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from domain import home
-from erfa.deps import SessionDep
-from web.deps import SignedIn
+from erfa.deps import SideWritesDep
+from web.deps import SignedIn, read_page
 from web.rendering import render
 
 router = APIRouter()
@@ -22,11 +22,12 @@ def api_docs(request: Request, actor: SignedIn) -> HTMLResponse:
 
 
 @router.get("/", name="home:index", response_class=HTMLResponse)
-def index(
+async def index(
     request: Request,
-    session: SessionDep,
-    actor: SignedIn,
+    side: SideWritesDep,
     goal: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    context = home.start_page(session, actor, goal=goal).context()
+    context = await read_page(
+        request, side, lambda session, actor: home.start_page(session, actor, goal=goal).context()
+    )
     return render(request, "home.html", context, block=("group_list", "recent_list"))

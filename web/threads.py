@@ -18,7 +18,7 @@ from domain.thread_page import page_start
 from erfa import ratelimit
 from erfa.deps import IdPath, PostingPaceDep, RateLimiterDep, SessionDep, SideWritesDep
 from erfa.ratelimit import RateLimiter, TooManyRequests
-from web.deps import SignedIn
+from web.deps import SignedIn, read_page
 from web.feeds import thread_feed_url
 from web.rendering import is_htmx, refusal, render, see_other
 
@@ -91,32 +91,39 @@ def new_form(
 
 
 @router.get("/t/{thread_id}", name="threads:detail", response_class=HTMLResponse)
-def detail(
+async def detail(
     request: Request,
     thread_id: IdPath,
-    session: SessionDep,
-    actor: SignedIn,
     side: SideWritesDep,
     after: int = 0,
     reply_to: int | None = Query(default=None, ge=1, le=2**63 - 1),
 ) -> HTMLResponse:
-    shown = read_model.thread_page(session, actor, thread_id, after=max(after, 0), with_marker=True)
-    page = shown.context()
-    if (user_id := actor.user_id) is not None and shown.posts:
-        first, last = shown.posts[0].post.position, shown.posts[-1].post.position
-        if reading.moves_marker(shown.read_up_to, first, last):
+    def read(session: Session, actor: Actor) -> dict[str, Any]:
+        shown = read_model.thread_page(
+            session, actor, thread_id, after=max(after, 0), with_marker=True
+        )
+        page = shown.context()
+        if (user_id := actor.user_id) is not None and shown.posts:
+            first, last = shown.posts[0].post.position, shown.posts[-1].post.position
+            if reading.moves_marker(shown.read_up_to, first, last):
 
-            def seen(writer: Session) -> None:
-                reading.saw(writer, user_id=user_id, thread_id=thread_id, first=first, last=last)
-                notifications.mark_thread_read(writer, actor, thread_id)
+                def seen(writer: Session) -> None:
+                    reading.saw(
+                        writer, user_id=user_id, thread_id=thread_id, first=first, last=last
+                    )
+                    notifications.mark_thread_read(writer, actor, thread_id)
 
-            side.add(seen)
-    if reply_to is not None:
-        quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
-        page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
-    if not is_htmx(request):  # a fragment has no head or feed link to show
-        page["feed_url"] = thread_feed_url(request, session, actor, thread_id)
-    return render(request, "threads/detail.html", page, block="post_list")
+                side.add(seen)
+        if reply_to is not None:
+            quoted = threads.quote(session, actor, post_id=reply_to, thread_id=thread_id)
+            page.update(draft=quoted, reply_to_id=reply_to if quoted else None)
+        if not is_htmx(request):  # a fragment has no head or feed link to show
+            page["feed_url"] = thread_feed_url(request, session, actor, thread_id)
+        return page
+
+    return render(
+        request, "threads/detail.html", await read_page(request, side, read), block="post_list"
+    )
 
 
 @router.get("/t/{thread_id}/unread", name="threads:first_unread")
