@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from models import Locale, MemberRole, Membership, Scope, User, UserStatus
 
@@ -45,24 +46,31 @@ SYSTEM = Actor(user_id=0, name="system", is_coordinator=True, active=True)
 """The CLI and seeding act as SYSTEM: the operator at the console runs the installation."""
 
 
+_ROLES = sa.select(col(Membership.group_id), col(Membership.role)).where(
+    col(Membership.user_id) == sa.bindparam("user_id")
+)
+"""Built once: every request that names its official sends it."""
+
+
 def load_actor(
     session: Session,
     user_id: int,
     *,
     scopes: frozenset[Scope] = frozenset(Scope),
     issued_at: int | None = None,
+    user: User | None = None,
 ) -> Actor:
     """The official with their memberships; ANONYMOUS when missing or not active, or when
     the credential was issued (`issued_at`, Unix seconds, for access tokens) before the
-    official's credentials were last revoked."""
-    user = session.get(User, user_id)
+    official's credentials were last revoked. `user` is the official's row when the caller
+    read it already (with their session)."""
+    if user is None or user.id != user_id:
+        user = session.get(User, user_id)
     if user is None or user.status is not UserStatus.ACTIVE:
         return ANONYMOUS
     if issued_at is not None and issued_at < tokens_valid_from(user):
         return ANONYMOUS
-    rows = session.exec(
-        select(Membership.group_id, Membership.role).where(Membership.user_id == user_id)
-    ).all()
+    rows = session.execute(_ROLES, {"user_id": user_id}).all()
     return Actor(
         user_id=user.id,
         name=user.name,

@@ -69,13 +69,27 @@ def start_session(
 
 def find_session(session: Session, secret: str) -> WebSession | None:
     """The live session behind a cookie: not revoked, not idle too long, not expired."""
-    found = session.exec(select(WebSession).where(WebSession.token_hash == digest(secret))).first()
+    found = session_and_official(session, secret)
+    return found[0] if found is not None else None
+
+
+_SESSION_AND_OFFICIAL = (
+    sa.select(WebSession, User)
+    .join(User, col(User.id) == WebSession.user_id)
+    .where(col(WebSession.token_hash) == sa.bindparam("token_hash"))
+)
+"""Built once: every page's first statement."""
+
+
+def session_and_official(session: Session, secret: str) -> tuple[WebSession, User] | None:
+    """`find_session` with its official, in one statement (for `load_actor`)."""
+    row = session.execute(_SESSION_AND_OFFICIAL, {"token_hash": digest(secret)}).first()
     now = utcnow()
-    if found is None or found.revoked_at is not None or found.expires_at <= now:
+    if row is None or row[0].revoked_at is not None or row[0].expires_at <= now:
         return None
-    if found.last_seen_at + SESSION_IDLE <= now:
+    if row[0].last_seen_at + SESSION_IDLE <= now:
         return None
-    return found
+    return row[0], row[1]
 
 
 def needs_touch(web_session: WebSession) -> bool:

@@ -33,7 +33,8 @@ from domain.sync import Position
 from domain.themes import ThemeView
 from models import Goal, Municipality, Thread, User
 
-THREADS_PER_PAGE = 50
+THREADS_PER_PAGE = 30
+"""Discussions a page of the group lists, the latest activity first."""
 MEMBERS_SHOWN = 30
 
 

@@ -427,34 +427,58 @@ def list_threads(
 ) -> list[tuple[Thread, User]]:
     """Pinned first, then by last activity, newest first; only those tagged `goal` if given."""
     group = policy.require_readable_content(actor, directory.group_by_slug(session, slug))
-    query = (
-        select(Thread, User)
-        .join(User, col(User.id) == Thread.author_id)
-        .where(Thread.group_id == group.id)
-        .where(goals.tagged(ThreadGoal, goal) if goal is not None else sa.true())
-        .order_by(
-            col(Thread.pinned).desc(), col(Thread.last_posted_at).desc(), col(Thread.id).desc()
-        )
-        .offset(offset)
-        .limit(limit)
+    query = _GROUP_THREADS if goal is None else _GROUP_THREADS.where(goals.tagged(ThreadGoal, goal))
+    rows = session.execute(query, {"group_id": group.id, "offset": offset, "limit": limit})
+    return [(thread, user) for thread, user in rows.all()]
+
+
+_GROUP_THREADS = (
+    sa.select(Thread, User)
+    .join(User, col(User.id) == Thread.author_id)
+    .where(col(Thread.group_id) == sa.bindparam("group_id"))
+    .order_by(col(Thread.pinned).desc(), col(Thread.last_posted_at).desc(), col(Thread.id).desc())
+    .offset(sa.bindparam("offset"))
+    .limit(sa.bindparam("limit"))
+)
+"""A page of a group's discussions, built once: every group page sends it."""
+
+
+_POSTS = (
+    sa.select(
+        Post,
+        User,
+        col(Municipality.name),
+        col(Municipality.slug),
+        sa.exists().where(  # the reader flagged it: their flag link says so instead
+            col(Flag.post_id) == Post.id, col(Flag.user_id) == sa.bindparam("flagger_id")
+        ),
     )
-    return [(thread, user) for thread, user in session.exec(query).all()]
+    .join(User, col(User.id) == Post.author_id)
+    .join(Municipality, col(Municipality.id) == User.municipality_id)
+    .where(col(Post.thread_id) == sa.bindparam("thread_id"))
+    .where(col(Post.position) > sa.bindparam("after"))
+    .order_by(col(Post.position))
+    .limit(sa.bindparam("limit"))
+)
+"""A page of a discussion's posts, built once (its cache key with it): every discussion
+page sends it."""
 
 
 def list_posts(
     session: Session, actor: Actor, *, thread_id: int, after_position: int = 0, limit: int = 50
 ) -> list[PostView]:
     _, group = _readable_thread(session, actor, thread_id)
-    rows = session.exec(
-        select(Post, User, col(Municipality.name), col(Municipality.slug))
-        .join(User, col(User.id) == Post.author_id)
-        .join(Municipality, col(Municipality.id) == User.municipality_id)
-        .where(Post.thread_id == thread_id, col(Post.position) > after_position)
-        .order_by(col(Post.position))
-        .limit(limit)
+    rows = session.execute(
+        _POSTS,
+        {
+            "thread_id": thread_id,
+            "after": after_position,
+            "limit": limit,
+            "flagger_id": actor.user_id or -1,
+        },
     ).all()
-    flagged = _flagged_by(session, actor, [p.id for p, _, _, _ in rows if p.id is not None])
-    return [_view_of(actor, p, u, (m, slug), group, flagged) for p, u, m, slug in rows]
+    flagged = frozenset(p.id for p, _, _, _, flag in rows if flag and p.id is not None)
+    return [_view_of(actor, p, u, (m, slug), group, flagged) for p, u, m, slug, _ in rows]
 
 
 def _flagged_by(session: Session, actor: Actor, post_ids: list[int]) -> frozenset[int]:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from domain import resources, search, threads
 from domain.actor import load_actor
+from domain.thread_page import page_start
 from erfa import i18n
 from models import ResourceKind, Thread, User, Visibility
 from tests.factories import make_group, make_membership, make_post, make_thread, make_user
@@ -84,7 +85,8 @@ def test_a_post_found_deep_in_a_discussion_opens_on_its_page(
     assert f'href="/p/{deep.id}"' in page
     opened = client.get(f"/p/{deep.id}", follow_redirects=False)
     assert opened.status_code == 303
-    assert opened.headers["location"] == f"/t/{thread.id}?after=50#post-{deep.id}"
+    after = page_start(deep.position)
+    assert opened.headers["location"] == f"/t/{thread.id}?after={after}#post-{deep.id}"
     outsider = browser_as(make_user(session))
     assert outsider.get(f"/p/{deep.id}").status_code == 404  # a closed group's post
 

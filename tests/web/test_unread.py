@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from domain import reading
 from domain.actor import load_actor
+from domain.group_page import THREADS_PER_PAGE
+from domain.thread_page import PAGE_SIZE, page_start
 from models import Group, Thread, User, utcnow
 from tests.factories import make_group, make_membership, make_post, make_thread, make_user
 
@@ -88,19 +90,22 @@ def test_the_first_unread_post_is_found_on_its_page_and_markers_never_move_back(
 ) -> None:
     thread = discussion(session, group, writer, 120, "Lång tråd")
     assert thread.id is not None
-    reading.mark_read(session, user_id=reader.id or 0, thread_id=thread.id, position=60)
+    marker = PAGE_SIZE + PAGE_SIZE // 2  # the middle of page two
+    reading.mark_read(session, user_id=reader.id or 0, thread_id=thread.id, position=marker)
     client = browser_as(reader)
     jump = client.get(f"/t/{thread.id}/unread", follow_redirects=False)
-    assert jump.headers["location"] == f"/t/{thread.id}?after=50#unread"
-    page = client.get(f"/t/{thread.id}?after=50").text
-    assert page.index("Inlägg nummer 60<") < page.index('id="unread"')
-    assert page.index('id="unread"') < page.index("Inlägg nummer 61<")
+    after = page_start(marker + 1)
+    assert after == PAGE_SIZE
+    assert jump.headers["location"] == f"/t/{thread.id}?after={after}#unread"
+    page = client.get(f"/t/{thread.id}?after={after}").text
+    assert page.index(f"Inlägg nummer {marker}<") < page.index('id="unread"')
+    assert page.index('id="unread"') < page.index(f"Inlägg nummer {marker + 1}<")
 
-    client.get(f"/t/{thread.id}")  # page one again: the marker stays at 100
+    client.get(f"/t/{thread.id}")  # page one again: the marker stays at the end of page two
     actor = load_actor(session, reader.id or 0)
-    assert reading.read_up_to(session, actor, thread.id) == 100
-    reading.mark_read(session, user_id=reader.id or 0, thread_id=thread.id, position=30)
-    assert reading.read_up_to(session, actor, thread.id) == 100
+    assert reading.read_up_to(session, actor, thread.id) == after + PAGE_SIZE
+    reading.mark_read(session, user_id=reader.id or 0, thread_id=thread.id, position=3)
+    assert reading.read_up_to(session, actor, thread.id) == after + PAGE_SIZE
 
 
 def test_my_own_reply_is_not_unread_for_me(
@@ -125,7 +130,8 @@ def test_an_inline_reply_in_a_long_discussion_shows_the_page_it_landed_on(
     assert "Sent svar" in replied.text
     assert "Inlägg nummer 1<" not in replied.text
     plain = client.post(f"/t/{thread.id}/reply", data={"body": "Ännu ett"})
-    assert re.fullmatch(rf"/t/{thread.id}\?after=50#post-\d+", plain.headers["location"])
+    after = page_start(57)  # the first post and 55 replies, then two more
+    assert re.fullmatch(rf"/t/{thread.id}\?after={after}#post-\d+", plain.headers["location"])
 
 
 def test_readers_outside_the_group_get_no_new_markers(
@@ -137,11 +143,11 @@ def test_readers_outside_the_group_get_no_new_markers(
     assert "badge-unread" not in page
 
 
-def test_the_group_page_is_paginated_fifty_discussions_a_page(
+def test_the_group_page_is_paginated(
     browser_as: Browser, session: Session, group: Group, reader: User, writer: User
 ) -> None:
-    start = utcnow()
-    for n in range(55):
+    start, total = utcnow(), THREADS_PER_PAGE + 5
+    for n in range(total):
         make_thread(
             session,
             group=group,
@@ -151,7 +157,7 @@ def test_the_group_page_is_paginated_fifty_discussions_a_page(
         )
     client = browser_as(reader)
     first = client.get("/g/olast").text
-    assert "Diskussion 54" in first
+    assert f"Diskussion {total - 1:02d}" in first
     assert "Diskussion 05" in first
     assert "Diskussion 04" not in first
     assert 'href="/g/olast?page=2" rel="next"' in first
@@ -172,13 +178,13 @@ def test_skipping_ahead_or_replying_from_page_one_marks_nothing_unseen_as_read(
     assert thread.id is not None
     actor = load_actor(session, reader.id or 0)
     client = browser_as(reader)
-    client.get(f"/t/{thread.id}?after=100")  # the last page first: pages 1–2 are unseen
+    client.get(f"/t/{thread.id}?after=100")  # a later page first: the ones before are unseen
     assert reading.read_up_to(session, actor, thread.id) is None
     client.get(f"/t/{thread.id}")
-    assert reading.read_up_to(session, actor, thread.id) == 50
+    assert reading.read_up_to(session, actor, thread.id) == PAGE_SIZE
     assert client.post(f"/t/{thread.id}/reply", data={"body": "Svar från sidan ett"}).is_redirect
-    assert reading.read_up_to(session, actor, thread.id) == 50
-    assert "71 olästa" in client.get("/g/olast").text
+    assert reading.read_up_to(session, actor, thread.id) == PAGE_SIZE
+    assert f"{121 - PAGE_SIZE} olästa" in client.get("/g/olast").text
 
 
 def test_what_i_write_is_never_unread_for_me_through_either_door(
