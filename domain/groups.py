@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from domain import directory, goals, group_admin, policy
@@ -339,26 +340,37 @@ def _view(
 def _pending_requests(session: Session, actor: Actor, group_ids: list[int]) -> set[int]:
     if not actor.signed_in or not group_ids:
         return set()
-    return set(
-        session.exec(
-            select(JoinRequest.group_id).where(
-                JoinRequest.user_id == actor.user_id,
-                JoinRequest.status == JoinRequestStatus.PENDING,
-                col(JoinRequest.group_id).in_(group_ids),
-            )
-        ).all()
-    )
+    rows = session.execute(_PENDING, {"user_id": actor.user_id, "group_ids": group_ids})
+    return set(rows.scalars())
+
+
+# The statements every group card and the group page send, built once (their cache keys
+# with them): the lists of group ids are bound as they are sent.
+_PENDING = sa.select(col(JoinRequest.group_id)).where(
+    col(JoinRequest.user_id) == sa.bindparam("user_id"),
+    col(JoinRequest.status) == JoinRequestStatus.PENDING,
+    col(JoinRequest.group_id).in_(sa.bindparam("group_ids", expanding=True)),
+)
+_GOALS = (
+    sa.select(col(GroupGoal.group_id), col(GroupGoal.goal_id))
+    .where(col(GroupGoal.group_id).in_(sa.bindparam("group_ids", expanding=True)))
+    .order_by(col(GroupGoal.group_id), col(GroupGoal.goal_id))
+)
+_LEADS = (
+    sa.select(col(Membership.group_id), User, col(Municipality.name), col(Municipality.slug))
+    .join(User, col(User.id) == Membership.user_id)
+    .join(Municipality, col(Municipality.id) == User.municipality_id)
+    .where(col(Membership.group_id).in_(sa.bindparam("group_ids", expanding=True)))
+    .where(col(Membership.role) == MemberRole.LEAD)
+    .order_by(col(User.name))
+)
 
 
 def _goals_by_group(session: Session, group_ids: list[int]) -> dict[int | None, list[int]]:
     tags: dict[int | None, list[int]] = defaultdict(list)
     if not group_ids:
         return tags
-    rows = session.exec(
-        select(GroupGoal.group_id, GroupGoal.goal_id)
-        .where(col(GroupGoal.group_id).in_(group_ids))
-        .order_by(col(GroupGoal.group_id), col(GroupGoal.goal_id))
-    ).all()
+    rows = session.execute(_GOALS, {"group_ids": group_ids}).all()
     for group_id, goal_id in rows:
         tags[group_id].append(goal_id)
     return tags
@@ -377,13 +389,7 @@ def _leads_of(session: Session, group_id: int) -> list[int]:
 def _leads_by_group(session: Session, group_ids: list[int]) -> dict[int | None, list[LeadView]]:
     if not group_ids:
         return {}
-    rows = session.exec(
-        select(col(Membership.group_id), User, col(Municipality.name), col(Municipality.slug))
-        .join(User, col(User.id) == Membership.user_id)
-        .join(Municipality, col(Municipality.id) == User.municipality_id)
-        .where(col(Membership.group_id).in_(group_ids), Membership.role == MemberRole.LEAD)
-        .order_by(col(User.name))
-    ).all()
+    rows = session.execute(_LEADS, {"group_ids": group_ids}).all()
     leads: dict[int | None, list[LeadView]] = {}
     for group_id, user, municipality, slug in rows:
         assert user.id is not None

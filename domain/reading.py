@@ -34,16 +34,19 @@ class ReadState:
         return (self.read_up_to or 0) + 1
 
 
+_MARKS = sa.select(col(ThreadRead.thread_id), col(ThreadRead.last_read_position)).where(
+    col(ThreadRead.user_id) == sa.bindparam("user_id"),
+    col(ThreadRead.thread_id).in_(sa.bindparam("thread_ids", expanding=True)),
+)
+"""Built once: every list of discussions asks it."""
+
+
 def read_states(session: Session, actor: Actor, threads: Iterable[Thread]) -> dict[int, ReadState]:
     """The read state of each given discussion that is unread for the actor, in one statement."""
     shown = {thread.id: thread for thread in threads if thread.id is not None}
     if actor.user_id is None or not shown:
         return {}
-    rows = session.execute(
-        sa.select(col(ThreadRead.thread_id), col(ThreadRead.last_read_position)).where(
-            col(ThreadRead.user_id) == actor.user_id, col(ThreadRead.thread_id).in_(shown)
-        )
-    ).all()
+    rows = session.execute(_MARKS, {"user_id": actor.user_id, "thread_ids": list(shown)}).all()
     marks: dict[int, int] = {thread_id: position for thread_id, position in rows}
     joined = _joined(session, actor, {thread.group_id for thread in shown.values()})
     states: dict[int, ReadState] = {}

@@ -48,6 +48,8 @@ class Thread(SQLModel, table=True):
     __table_args__ = (
         # The group page: pinned first, then by last activity.
         sa.Index("ix_thread_group_activity", "group_id", "pinned", "last_posted_at"),
+        # The start page's recent activity across groups: the latest first, read in order.
+        sa.Index("ix_thread_activity", "last_posted_at", "id"),
         sa.CheckConstraint("title <> ''", name="title_not_empty"),
         sa.CheckConstraint("post_count >= 0", name="post_count_not_negative"),
         sa.CheckConstraint("slow_mode_s BETWEEN 0 AND 86400", name="slow_mode_range"),
