@@ -29,7 +29,7 @@ from domain.errors import NotFound
 from erfa import i18n
 from erfa.deps import IdPath, SessionDep, SettingsDep
 from erfa.settings import Settings, derive_key
-from web.rendering import request_locale, templates
+from web.rendering import path_for, request_locale, templates
 
 router = APIRouter()
 
@@ -80,14 +80,12 @@ def thread_atom(
 
 def group_feed_url(request: Request, session: Session, actor: Actor, slug: str) -> str | None:
     """The signed-in official's feed of the group, key included, for its page."""
-    path = request.app.url_path_for("feeds:group", slug=quote(slug, safe=""))
-    return _keyed(request, session, actor, str(path))
+    return _keyed(request, session, actor, path_for(request, "feeds:group", slug=slug))
 
 
 def thread_feed_url(request: Request, session: Session, actor: Actor, thread_id: int) -> str | None:
     """The signed-in official's feed of the discussion, key included, for its page."""
-    path = request.app.url_path_for("feeds:thread", thread_id=str(thread_id))
-    return _keyed(request, session, actor, str(path))
+    return _keyed(request, session, actor, path_for(request, "feeds:thread", thread_id=thread_id))
 
 
 def _keyed(request: Request, session: Session, actor: Actor, path: str) -> str | None:

@@ -73,7 +73,12 @@ def format_moment(value: datetime | None) -> str:
     """A day and its time: "4 dec. 2026 14:05" / "4 Dec 2026, 14:05"."""
     if value is None:
         return ""
-    locale = _locale()
+    return _moment(value, _locale())
+
+
+@lru_cache(maxsize=4096)
+def _moment(value: datetime, locale: str) -> str:
+    """Formatted once per moment and language: the posts of a page that many read."""
     return format_datetime(_swedish_time(value), _moment_pattern(locale), locale=locale)
 
 

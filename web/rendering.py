@@ -14,8 +14,10 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import pass_context
+from jinja2 import pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from domain import policy
 from domain.errors import Invalid, TooSoon
@@ -26,10 +28,33 @@ from web import csrf, formats
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 templates = Jinja2Blocks(directory=str(TEMPLATE_DIR))
+templates.env.auto_reload = False  # templates change with a release: no stat per render
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )
+
+
+@pass_eval_context
+def _gettext(eval_context: EvalContext, message: str, /, **variables: Any) -> str:
+    """Jinja's new-style gettext (escaped, always %-formatted) in one call, where the
+    extension's own goes through three: a page of posts asks for hundreds of strings."""
+    found = i18n.gettext(message)  # erfa's own catalog: trusted markup, as Jinja's own treats it
+    if not variables and "%" not in found:  # formatting would leave it as it is
+        return Markup(found) if eval_context.autoescape else found  # noqa: S704
+    return (Markup(found) if eval_context.autoescape else found) % variables  # noqa: S704
+
+
+@pass_eval_context
+def _ngettext(
+    eval_context: EvalContext, singular: str, plural: str, n: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", n)
+    found = i18n.ngettext(singular, plural, n)
+    return (Markup(found) if eval_context.autoescape else found) % variables  # noqa: S704
+
+
+templates.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
 templates.env.globals["current_locale"] = i18n.current_locale
 templates.env.globals["htmx_version"] = version("django-js-lib-htmx")
 templates.env.filters.update(formats.FILTERS)
@@ -59,8 +84,15 @@ def _url_for(context: Any, name: str, /, **params: Any) -> str:
     keys = tuple(sorted(params))
     path, stand_ins = _url_template(context["request"], name, keys)
     for key, stand_in in zip(keys, stand_ins, strict=True):
-        path = path.replace(stand_in, quote(str(params[key]), safe="/"), 1)
+        value = params[key]
+        shown = str(value) if type(value) is int else quote(str(value), safe="/")
+        path = path.replace(stand_in, shown, 1)
     return path
+
+
+def path_for(request: Request, name: str, /, **params: Any) -> str:
+    """A route's site-relative path, as `url_for` in templates gives it (from the cache)."""
+    return str(_url_for({"request": request}, name, **params))
 
 
 templates.env.globals["url_for"] = _url_for
