@@ -1,4 +1,4 @@
-"""Latency and throughput of the group page and the thread page on the benchmark corpus.
+"""Latency and throughput of the group, thread and start pages on the benchmark corpus.
 
     uv run python bench/pages.py [--posts 1000000] [--threads 10000] [--data DIR]
                                  [--database-url postgresql://postgres@127.0.0.1/erfa_bench]
@@ -254,7 +254,7 @@ def page_paths(engine: Engine) -> dict[str, str]:
                 "WHERE g.slug LIKE 'bench-%' ORDER BY t.id LIMIT 1"
             )
         ).one()
-    return {"group page": f"/g/{slug}", "thread page": f"/t/{thread_id}"}
+    return {"group page": f"/g/{slug}", "thread page": f"/t/{thread_id}", "start page": "/"}
 
 
 def measure(
