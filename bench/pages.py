@@ -30,6 +30,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -246,24 +248,16 @@ def main() -> None:
             )
 
 
-def page_paths(engine: Engine) -> dict[str, str]:
-    with engine.connect() as connection:
-        slug, thread_id = connection.execute(
-            sa.text(
-                'SELECT g.slug, t.id FROM thread t JOIN "group" g ON g.id = t.group_id '
-                "WHERE g.slug LIKE 'bench-%' ORDER BY t.id LIMIT 1"
-            )
-        ).one()
-    return {"group page": f"/g/{slug}", "thread page": f"/t/{thread_id}", "start page": "/"}
-
-
-def measure(
-    data: Path, database_url: str, email: str, password: str, paths: dict[str, str]
-) -> dict[str, dict[str, str]]:
+@contextmanager
+def serving(
+    data: Path, database_url: str, workers: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`erfa serve` on the corpus with the posting pace off, once it answers: its base URL
+    and its process; stopped afterwards."""
     port = free_port()
     env = {**erfa_env(data, database_url), "ERFA_MIN_POST_INTERVAL_S": "0"}
     server = subprocess.Popen(
-        [ERFA, "serve", "--port", str(port), "--workers", str(WORKERS)],
+        [ERFA, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -278,6 +272,27 @@ def measure(
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def page_paths(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        slug, thread_id = connection.execute(
+            sa.text(
+                'SELECT g.slug, t.id FROM thread t JOIN "group" g ON g.id = t.group_id '
+                "WHERE g.slug LIKE 'bench-%' ORDER BY t.id LIMIT 1"
+            )
+        ).one()
+    return {"group page": f"/g/{slug}", "thread page": f"/t/{thread_id}", "start page": "/"}
+
+
+def measure(
+    data: Path, database_url: str, email: str, password: str, paths: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    with serving(data, database_url, WORKERS) as (base, _):
         cookies = sign_in(base, email, password)
         # The official's first view of a thread also writes their read marker, on a second
         # pooled connection; later views only read. Measure the later kind, and keep 16
@@ -285,10 +300,8 @@ def measure(
         with httpx.Client(base_url=base, cookies=cookies, timeout=30) as client:
             for path in paths.values():
                 client.get(path).raise_for_status()
+        port = int(base.rsplit(":", 1)[1])
         return {name: wrk(base + path, cookies, port) for name, path in paths.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from pages import ERFA, bench_settings, erfa_env, free_port, seed, sign_in  # bench/pages.py
+from pages import bench_settings, seed, serving, sign_in  # bench/pages.py
 
 PARTS = (
     # (label, what a frame's file path contains), first match wins for a sample's leaf
@@ -126,25 +126,8 @@ def main() -> None:
         path = page_path(engine, args.page)
     finally:
         engine.dispose()
-    port = free_port()
-    env = {**erfa_env(data, args.database_url), "ERFA_MIN_POST_INTERVAL_S": "0"}
-    server = subprocess.Popen(
-        [ERFA, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     folded = data / f"profile-{args.page}.txt"
-    try:
-        for _ in range(600):
-            if server.poll() is not None:
-                raise SystemExit("erfa serve exited before answering")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(data, args.database_url, 1) as (base, server):
         cookies = sign_in(base, email, password)
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         httpx.get(base + path, cookies=cookies, timeout=30).raise_for_status()  # first view
@@ -163,9 +146,6 @@ def main() -> None:
                 capture_output=True,
             )
             out, _ = wrk.communicate()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     rate = next((line for line in out.splitlines() if line.startswith("Requests/sec")), "")
     print(f"{args.page} page {path}: {rate.strip()} (one worker, {args.connections} connections)")
     print(summarise(folded, args.top))

@@ -23,14 +23,13 @@ import asyncio
 import random
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from pages import ERFA, bench_settings, erfa_env, free_port, seed  # bench/pages.py
+from pages import bench_settings, seed, serving  # bench/pages.py
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -162,28 +161,8 @@ def main() -> None:
         email, password = seed(args.data, engine, args.database_url, 1_000_000, 10_000)
     finally:
         engine.dispose()
-    port = free_port()
-    env = {**erfa_env(args.data, args.database_url), "ERFA_MIN_POST_INTERVAL_S": "0"}
-    server = subprocess.Popen(
-        [ERFA, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            if server.poll() is not None:
-                raise SystemExit("erfa serve exited before answering")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(args.data, args.database_url, 2) as (base, _):
         asyncio.run(measure(args, base, email, password))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
